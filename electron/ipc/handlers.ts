@@ -1,0 +1,56 @@
+import type { IpcHandlers } from '../../shared/ipc/channel';
+import { ipcContract, type InterviewLmContract } from '../../shared/ipc/contract';
+import type { Disposer } from '../../shared/event';
+import type { Services } from '../services/container';
+import { createEventHub, type EventHub } from './eventHub';
+import { createIpcRouter, type IpcRouter, type RouterOptions } from './router';
+
+/** The app's identity, supplied by whoever hosts the services (the shell knows its version). */
+export interface AppIdentity {
+  name: string;
+  version: string;
+}
+
+/** Maps every contract channel onto the services. */
+export function createIpcHandlers(services: Services, identity: AppIdentity): IpcHandlers<InterviewLmContract> {
+  const { sessions, replay } = services;
+  return {
+    app: {
+      getInfo: () => ({ ...identity, dataDir: services.config.dataDir, databasePath: services.config.databasePath }),
+    },
+    sessions: {
+      createSession: (candidateId, opts) => sessions.createSession(candidateId, opts),
+      recordEvent: (sessionId, event) => sessions.recordEvent(sessionId, event),
+      recordCodeSnapshot: (sessionId, snapshot) => sessions.recordCodeSnapshot(sessionId, snapshot),
+      closeSession: (sessionId, status) => sessions.closeSession(sessionId, status),
+      getSession: (sessionId) => sessions.getSession(sessionId),
+      getSessionStats: (sessionId) => sessions.getSessionStats(sessionId),
+      listInterruptedSessions: () => sessions.listInterruptedSessions(),
+      resumeSession: (sessionId) => sessions.resumeSession(sessionId),
+      verifySession: (sessionId) => sessions.verifySession(sessionId),
+    },
+    replay: {
+      getFileAt: (sessionId, fileId, point) => replay.getFileAt(sessionId, fileId, point),
+      getFilesAt: (sessionId, point) => replay.getFilesAt(sessionId, point),
+      getTimeline: (sessionId, query) => replay.getTimeline(sessionId, query),
+      getEvents: (sessionId, query) => replay.getEvents(sessionId, query),
+    },
+  };
+}
+
+/** The router and event hub every transport serves, wired to the services. */
+export interface IpcHost {
+  router: IpcRouter;
+  events: EventHub<InterviewLmContract>;
+  dispose: Disposer;
+}
+
+/** Builds the transport-free IPC host: router plus the service events forwarded to the hub. */
+export function createIpcHost(services: Services, identity: AppIdentity, options: RouterOptions = {}): IpcHost {
+  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity), options);
+  const events = createEventHub(ipcContract, (error) => options.onInternalError?.(error, 'events'));
+  const subscriptions: Disposer[] = [
+    services.sessions.onDidCloseSession(({ sessionId, status }) => events.emit('sessionClosed', { sessionId, status })),
+  ];
+  return { router, events, dispose: () => subscriptions.forEach((dispose) => dispose()) };
+}

@@ -1,0 +1,56 @@
+import type { AppConfig } from './config';
+import { openRecordingDatabase, type RecordingDatabase } from './db/recordingDatabase';
+import { ReplayService } from './replay/replayService';
+import { SessionRecordingService } from './recording/sessionRecordingService';
+
+/** Every service of the app, built from one config. */
+export interface Services {
+  readonly config: AppConfig;
+  readonly database: RecordingDatabase;
+  readonly sessions: SessionRecordingService;
+  readonly replay: ReplayService;
+  /** Commits what is queued, releases the database and its instance lock. */
+  dispose(): void;
+}
+
+/** Hooks for tests and the shell: a clock, and where listener errors go. */
+export interface ServiceOverrides {
+  now?: () => number;
+  onListenerError?: (error: unknown) => void;
+}
+
+/**
+ * The composition root: opens the database and builds each service with its dependencies
+ * passed in. Tests build their own on a temp folder; the app builds one at start.
+ */
+export function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Services {
+  const database = openRecordingDatabase({
+    path: config.databasePath,
+    durability: config.durability,
+    ...(config.sqliteNativeBinding ? { nativeBinding: config.sqliteNativeBinding } : {}),
+  });
+  const sessions = new SessionRecordingService({
+    db: database.db,
+    databasePath: database.path,
+    settings: config.recorder,
+    ...(overrides.now ? { now: overrides.now } : {}),
+    onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
+  });
+  const replay = new ReplayService(database.db);
+  let disposed = false;
+  return {
+    config,
+    database,
+    sessions,
+    replay,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      try {
+        sessions.dispose();
+      } finally {
+        database.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../../../shared/errors';
+import type { EventAck } from '../../../shared/recording/eventTypes';
+import { eventHashInput } from '../../../shared/recording/eventHash';
+import type { FileRevisionKind } from '../../../shared/replay/fileState';
+import { toDatabaseError } from '../db/databaseErrors';
+import type { SqliteDatabase } from '../db/sqlite';
+
+/** Where a session's chain stands: what the next event continues from. */
+export interface SessionCursor {
+  readonly sessionId: string;
+  lastSeq: number;
+  lastHash: string;
+  lastTimestamp: number;
+}
+
+/** Increments to a session's counters, applied in the same transaction as the event. */
+export interface StatsDelta {
+  tokens?: number;
+  testsPassed?: number;
+  testResults?: number;
+  snapshots?: number;
+  aiInteractions?: number;
+}
+
+/** What an event's body resolves to when the writer commits it. */
+export interface EventBody {
+  dataJson: string;
+  /** UTF-8 size of dataJson. */
+  bytes: number;
+  revisionKind: FileRevisionKind | null;
+}
+
+/** An event waiting for its commit. */
+export interface PendingEvent {
+  cursor: SessionCursor;
+  type: string;
+  fileId: string | null;
+  /** The body, or a function that builds it at commit time (snapshots patch against a seq known only then). */
+  body: EventBody | (() => EventBody);
+  stats: StatsDelta | null;
+  /** When the caller recorded it, in ms; made non-decreasing per session at commit. */
+  recordedAt: number;
+  /** Extra statements that must commit atomically with this event (e.g. a status change). */
+  alsoWrite?: (seq: number, timestamp: number) => void;
+  /**
+   * The event's seq once written: set inside the transaction, so a later event of the same
+   * batch can refer to it, and cleared again if the transaction fails.
+   */
+  committedSeq?: number;
+}
+
+interface QueuedEvent extends PendingEvent {
+  resolve(ack: EventAck): void;
+  reject(error: AppError): void;
+}
+
+interface CursorDraft {
+  seq: number;
+  hash: string;
+  timestamp: number;
+  bytes: number;
+  stats: Required<StatsDelta>;
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The sha256 (hex) a session's first event chains to. */
+export function genesisHash(genesisInput: string): string {
+  return sha256Hex(genesisInput);
+}
+
+/**
+ * Group commit for events. Calls enqueue; the writer commits everything queued in one
+ * transaction at the end of the current turn of the event loop, then resolves each promise.
+ * A promise therefore resolves only once its event is on disk, and a failed transaction
+ * rejects every event in it while the cursors stay at the last committed event: no gap.
+ */
+export class EventWriter {
+  private queue: QueuedEvent[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly insertEvent;
+  private readonly insertRevision;
+  private readonly advanceSession;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly databasePath: string,
+    private readonly maxBatchEvents: number,
+  ) {
+    this.insertEvent = db.prepare(
+      'INSERT INTO events (session_id, seq, timestamp, type, file_id, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertRevision = db.prepare('INSERT INTO file_revisions (session_id, file_id, seq, kind) VALUES (?, ?, ?, ?)');
+    this.advanceSession = db.prepare(`
+      UPDATE sessions SET last_seq = ?, last_hash = ?, last_timestamp = ?, data_bytes = data_bytes + ?,
+        total_tokens = total_tokens + ?, tests_passed = tests_passed + ?, test_results = test_results + ?,
+        snapshot_count = snapshot_count + ?, ai_interaction_count = ai_interaction_count + ?
+      WHERE id = ?`);
+  }
+
+  /** Queues an event; resolves with its seq and hash once committed. */
+  enqueue(event: PendingEvent): Promise<EventAck> {
+    if (this.closed) return Promise.reject(new AppError('RECORDER_CLOSED', 'The recorder is shut down; the event was not recorded.'));
+    return new Promise<EventAck>((resolve, reject) => {
+      this.queue.push({ ...event, resolve, reject } as QueuedEvent);
+      this.scheduleFlush();
+    });
+  }
+
+  /** Events queued and not yet committed. */
+  get pendingCount(): number {
+    return this.queue.length;
+  }
+
+  /** Commits everything queued now, synchronously. */
+  flushNow(): void {
+    while (this.queue.length > 0) this.flushBatch();
+  }
+
+  /** Commits what is queued and refuses anything after. */
+  close(): void {
+    this.flushNow();
+    this.closed = true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate runs after the I/O callbacks of this turn: everything recorded in the
+    // turn (a burst of IPC messages, a loop of calls) lands in one transaction.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushBatch();
+      if (this.queue.length > 0) this.scheduleFlush();
+    });
+  }
+
+  private flushBatch(): void {
+    const batch = this.queue.length <= this.maxBatchEvents ? this.queue : this.queue.slice(0, this.maxBatchEvents);
+    this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+    if (batch.length === 0) return;
+    const drafts = new Map<SessionCursor, CursorDraft>();
+    const acks: EventAck[] = [];
+    try {
+      this.db.transaction(() => this.writeBatch(batch, drafts, acks)).immediate();
+    } catch (error) {
+      for (const event of batch) event.committedSeq = undefined;
+      const failure = toDatabaseError(error, this.databasePath);
+      for (const event of batch) event.reject(failure);
+      return;
+    }
+    for (const [cursor, draft] of drafts) {
+      cursor.lastSeq = draft.seq;
+      cursor.lastHash = draft.hash;
+      cursor.lastTimestamp = draft.timestamp;
+    }
+    batch.forEach((event, i) => event.resolve(acks[i]!));
+  }
+
+  private writeBatch(batch: QueuedEvent[], drafts: Map<SessionCursor, CursorDraft>, acks: EventAck[]): void {
+    for (const event of batch) {
+      const { cursor } = event;
+      let draft = drafts.get(cursor);
+      if (!draft) {
+        draft = {
+          seq: cursor.lastSeq,
+          hash: cursor.lastHash,
+          timestamp: cursor.lastTimestamp,
+          bytes: 0,
+          stats: { tokens: 0, testsPassed: 0, testResults: 0, snapshots: 0, aiInteractions: 0 },
+        };
+        drafts.set(cursor, draft);
+      }
+      const body = typeof event.body === 'function' ? event.body() : event.body;
+      const seq = draft.seq + 1;
+      const timestamp = Math.max(event.recordedAt, draft.timestamp);
+      const hash = sha256Hex(
+        eventHashInput({ seq, timestamp, type: event.type, fileId: event.fileId, dataJson: body.dataJson, prevHash: draft.hash }),
+      );
+      this.insertEvent.run(cursor.sessionId, seq, timestamp, event.type, event.fileId, body.dataJson, hash);
+      if (body.revisionKind && event.fileId !== null) this.insertRevision.run(cursor.sessionId, event.fileId, seq, body.revisionKind);
+      event.alsoWrite?.(seq, timestamp);
+      event.committedSeq = seq;
+      draft.seq = seq;
+      draft.hash = hash;
+      draft.timestamp = timestamp;
+      draft.bytes += body.bytes;
+      if (event.stats) {
+        draft.stats.tokens += event.stats.tokens ?? 0;
+        draft.stats.testsPassed += event.stats.testsPassed ?? 0;
+        draft.stats.testResults += event.stats.testResults ?? 0;
+        draft.stats.snapshots += event.stats.snapshots ?? 0;
+        draft.stats.aiInteractions += event.stats.aiInteractions ?? 0;
+      }
+      acks.push({ sessionId: cursor.sessionId, seq, timestamp, hash });
+    }
+    for (const [cursor, draft] of drafts) {
+      const { stats } = draft;
+      this.advanceSession.run(
+        draft.seq,
+        draft.hash,
+        draft.timestamp,
+        draft.bytes,
+        stats.tokens,
+        stats.testsPassed,
+        stats.testResults,
+        stats.snapshots,
+        stats.aiInteractions,
+        cursor.sessionId,
+      );
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { AppError } from '../../../shared/errors';
+import type { ReplayFile, ReplayPoint } from '../../../shared/ipc/contract';
+import type { RecordedEvent } from '../../../shared/recording/eventTypes';
+import { RESET_REVISION_KINDS, reconstructFile, type FileState, type ReplayEvent } from '../../../shared/replay/fileState';
+import { describeEvent, type TimelineEntry } from '../../../shared/replay/replayTimeline';
+import type { SqliteDatabase } from '../db/sqlite';
+
+/** A page of events: after `afterSeq`, at most `limit`, optionally only some types. */
+export interface EventPageQuery {
+  afterSeq?: number;
+  limit?: number;
+  types?: string[];
+}
+
+interface EventRow {
+  session_id: string;
+  seq: number;
+  timestamp: number;
+  type: string;
+  file_id: string | null;
+  data: string;
+  hash: string;
+}
+
+function toReplayFile(state: FileState): ReplayFile {
+  return { fileId: state.fileId, fileName: state.fileName, language: state.language, content: state.content, exists: state.exists, seq: state.seq };
+}
+
+/**
+ * Replay over the recording database: rebuilds files at any seq or time from the nearest
+ * reset point (a creation or checkpoint) plus the revisions after it, using the
+ * file_revisions index, and folds them with the shared replay reducer.
+ */
+export class ReplayService {
+  private readonly lastSeqStatement;
+  private readonly timestampAtStatement;
+  private readonly resetStatement;
+  private readonly revisionsStatement;
+  private readonly nextFileStatement;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.lastSeqStatement = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM sessions WHERE id = ?');
+    this.timestampAtStatement = db.prepare<[string, number], { timestamp: number }>('SELECT timestamp FROM events WHERE session_id = ? AND seq = ?');
+    const resetKinds = RESET_REVISION_KINDS.map((kind) => `'${kind}'`).join(', ');
+    this.resetStatement = db.prepare<[string, string, number], { seq: number }>(
+      `SELECT seq FROM file_revisions WHERE session_id = ? AND file_id = ? AND seq <= ? AND kind IN (${resetKinds}) ORDER BY seq DESC LIMIT 1`,
+    );
+    this.revisionsStatement = db.prepare<[string, string, number, number], EventRow>(`
+      SELECT e.* FROM file_revisions r JOIN events e ON e.session_id = r.session_id AND e.seq = r.seq
+      WHERE r.session_id = ? AND r.file_id = ? AND r.seq BETWEEN ? AND ? ORDER BY r.seq`);
+    this.nextFileStatement = db.prepare<[string, string], { file_id: string }>(
+      'SELECT file_id FROM file_revisions WHERE session_id = ? AND file_id > ? ORDER BY file_id LIMIT 1',
+    );
+  }
+
+  /** The seq a replay point stands for, clamped to the session's last event. */
+  resolveSeq(sessionId: string, point: ReplayPoint): number {
+    const lastSeq = this.lastSeq(sessionId);
+    if ('seq' in point) return Math.min(point.seq, lastSeq);
+    // Timestamps never decrease with seq, so a binary search over seq finds the point.
+    let low = 1;
+    let high = lastSeq;
+    let found = 0;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const row = this.timestampAtStatement.get(sessionId, mid);
+      if (row && row.timestamp <= point.timestamp) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** One file as it stood at `point`, or null if it did not exist yet. */
+  getFileAt(sessionId: string, fileId: string, point: ReplayPoint): ReplayFile | null {
+    const seq = this.resolveSeq(sessionId, point);
+    const state = this.fileStateAt(sessionId, fileId, seq);
+    return state ? toReplayFile(state) : null;
+  }
+
+  /** Every file that exists at `point`. */
+  getFilesAt(sessionId: string, point: ReplayPoint): ReplayFile[] {
+    const seq = this.resolveSeq(sessionId, point);
+    const files: ReplayFile[] = [];
+    for (const fileId of this.fileIds(sessionId)) {
+      const state = this.fileStateAt(sessionId, fileId, seq);
+      if (state?.exists) files.push(toReplayFile(state));
+    }
+    return files;
+  }
+
+  /** A page of the timeline. */
+  getTimeline(sessionId: string, query: EventPageQuery = {}): TimelineEntry[] {
+    return this.getEvents(sessionId, query).map((event) => ({
+      seq: event.seq,
+      timestamp: event.timestamp,
+      type: event.type,
+      fileId: event.fileId,
+      label: describeEvent(event),
+    }));
+  }
+
+  /** A page of raw events, data parsed. */
+  getEvents(sessionId: string, query: EventPageQuery = {}): RecordedEvent[] {
+    this.lastSeq(sessionId);
+    const types = query.types ?? [];
+    const typeFilter = types.length > 0 ? `AND type IN (${types.map(() => '?').join(', ')})` : '';
+    const rows = this.db
+      .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE session_id = ? AND seq > ? ${typeFilter} ORDER BY seq LIMIT ?`)
+      .all(sessionId, query.afterSeq ?? 0, ...types, query.limit ?? 1000);
+    return rows.map((row) => ({
+      sessionId: row.session_id,
+      seq: row.seq,
+      timestamp: row.timestamp,
+      type: row.type,
+      fileId: row.file_id,
+      data: JSON.parse(row.data) as unknown,
+      hash: row.hash,
+    }));
+  }
+
+  private lastSeq(sessionId: string): number {
+    const row = this.lastSeqStatement.get(sessionId);
+    if (!row) throw new AppError('SESSION_NOT_FOUND', `No session with id ${JSON.stringify(sessionId)}`, { sessionId });
+    return row.last_seq;
+  }
+
+  private fileStateAt(sessionId: string, fileId: string, seq: number): FileState | null {
+    const reset = this.resetStatement.get(sessionId, fileId, seq);
+    const rows = this.revisionsStatement.all(sessionId, fileId, reset?.seq ?? 0, seq);
+    const revisions: ReplayEvent[] = rows.map((row) => ({
+      seq: row.seq,
+      timestamp: row.timestamp,
+      type: row.type,
+      fileId: row.file_id,
+      data: JSON.parse(row.data) as unknown,
+    }));
+    return reconstructFile(revisions);
+  }
+
+  /** Distinct file ids of a session, one index probe each rather than a scan of every revision. */
+  private *fileIds(sessionId: string): Generator<string> {
+    let after = '';
+    for (;;) {
+      const row = this.nextFileStatement.get(sessionId, after);
+      if (!row) return;
+      yield row.file_id;
+      after = row.file_id;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Typed errors shared by every process. Services throw `AppError`s; transports carry
+ * them as plain `{ code, message, details? }` objects and rebuild them on the far side.
+ */
+
+/** Every error code a service or transport may report. */
+export const ERROR_CODES = [
+  /** A request, event or config value did not match its schema. */
+  'VALIDATION_FAILED',
+  /** The IPC channel does not exist in the contract. */
+  'UNKNOWN_CHANNEL',
+  'UNKNOWN_EVENT_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  /** Event data that JSON cannot represent (BigInt, cycles, NaN, functions, ...). */
+  'NOT_JSON',
+  'SESSION_NOT_FOUND',
+  'SESSION_CLOSED',
+  'FILE_NOT_FOUND',
+  'CONFIG_INVALID',
+  /** Another app instance holds the data directory. */
+  'DATABASE_LOCKED',
+  'DATABASE_CORRUPT',
+  'DATABASE_UNWRITABLE',
+  /** The database was written by a newer version of the app. */
+  'DATABASE_TOO_NEW',
+  /** A write to the database failed; the events in it were not recorded. */
+  'DATABASE_WRITE_FAILED',
+  'RECORDER_CLOSED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The wire form of an error, as carried by every transport. */
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** An error with a stable machine-readable code and a message meant for people. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** The transport-safe form of this error. */
+  toPayload(): ErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  /** Rebuilds an error received from a transport. */
+  static fromPayload(payload: ErrorPayload): AppError {
+    return new AppError(payload.code, payload.message, payload.details);
+  }
+}
+
+/** True when `error` is an `AppError`, optionally with the given code. */
+export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorPayload } from '../errors';
+
+/**
+ * The building blocks of an IPC contract. A contract is data: every transport, the
+ * preload API and the main-side registration are derived from it, never listed by hand.
+ */
+
+/** A request/response channel: positional arguments as a zod tuple, and a response schema. */
+export interface ChannelSpec<Request extends z.ZodTuple = z.ZodTuple, Response extends z.ZodType = z.ZodType> {
+  doc: string;
+  request: Request;
+  response: Response;
+}
+
+/** A main-to-renderer event stream. */
+export interface EventSpec<Payload extends z.ZodType = z.ZodType> {
+  doc: string;
+  payload: Payload;
+}
+
+/** A whole contract: channels grouped by namespace, plus event streams. */
+export interface IpcContract {
+  channels: Record<string, Record<string, ChannelSpec>>;
+  events: Record<string, EventSpec>;
+}
+
+/** Declares a channel; a typed identity so the contract keeps its literal types. */
+export function channel<Request extends z.ZodTuple, Response extends z.ZodType>(
+  spec: ChannelSpec<Request, Response>,
+): ChannelSpec<Request, Response> {
+  return spec;
+}
+
+/** Declares an event stream. */
+export function event<Payload extends z.ZodType>(spec: EventSpec<Payload>): EventSpec<Payload> {
+  return spec;
+}
+
+/** The wire name of a channel: `namespace:method`. */
+export function channelName(namespace: string, method: string): string {
+  return `${namespace}:${method}`;
+}
+
+/** The wire name of an event stream. */
+export function eventChannelName(eventName: string): string {
+  return `event:${eventName}`;
+}
+
+/** Every channel of a contract, with its wire name. */
+export function listChannels(contract: IpcContract): { name: string; namespace: string; method: string; spec: ChannelSpec }[] {
+  return Object.entries(contract.channels).flatMap(([namespace, methods]) =>
+    Object.entries(methods).map(([method, spec]) => ({ name: channelName(namespace, method), namespace, method, spec })),
+  );
+}
+
+/** What every invocation resolves with, on every transport: errors travel as data. */
+export type IpcResult<T = unknown> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+
+export const ErrorPayloadSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+export const IpcResultSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ErrorPayloadSchema }),
+]);
+
+/** The arguments a caller passes to a channel. */
+export type RequestArgs<C extends ChannelSpec> = z.input<C['request']>;
+/** What a channel resolves with on the caller's side. */
+export type ResponseOf<C extends ChannelSpec> = z.output<C['response']>;
+/** The payload a listener receives. */
+export type EventPayloadOf<E extends EventSpec> = z.output<E['payload']>;
+
+/** The caller's view of a contract: one async function per channel, plus `on` for events. */
+export type IpcApi<K extends IpcContract> = {
+  [Namespace in keyof K['channels']]: {
+    [Method in keyof K['channels'][Namespace]]: (
+      ...args: RequestArgs<K['channels'][Namespace][Method]>
+    ) => Promise<ResponseOf<K['channels'][Namespace][Method]>>;
+  };
+} & {
+  /** Subscribes to an event stream; call the returned function to unsubscribe. */
+  on<E extends keyof K['events'] & string>(eventName: E, listener: (payload: EventPayloadOf<K['events'][E]>) => void): () => void;
+};
+
+/** The implementing side: one function per channel, receiving parsed arguments. */
+export type IpcHandlers<K extends IpcContract> = {
+  [Namespace in keyof K['channels']]: {
+    [Method in keyof K['channels'][Namespace]]: (
+      ...args: z.output<K['channels'][Namespace][Method]['request']>
+    ) => Promise<z.input<K['channels'][Namespace][Method]['response']>> | z.input<K['channels'][Namespace][Method]['response']>;
+  };
+};

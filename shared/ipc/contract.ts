@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { EventAckSchema, EventInputSchema, RecordedEventSchema } from '../recording/eventTypes';
+import {
+  CandidateIdSchema,
+  ChainVerificationSchema,
+  ClosedSessionStatusSchema,
+  CodeSnapshotSchema,
+  CreateSessionOptionsSchema,
+  SessionIdSchema,
+  SessionSchema,
+  SessionStatsSchema,
+} from '../recording/session';
+import { channel, event, type IpcContract } from './channel';
+
+/** A point in a recording: right after event `seq`, or the last event at or before `timestamp` (ms). */
+export const ReplayPointSchema = z.union([
+  z.strictObject({ seq: z.number().int().nonnegative() }),
+  z.strictObject({ timestamp: z.number().int().nonnegative() }),
+]);
+export type ReplayPoint = z.infer<typeof ReplayPointSchema>;
+
+/** A file as rebuilt for replay. */
+export const ReplayFileSchema = z.object({
+  fileId: z.string(),
+  fileName: z.string(),
+  language: z.string().nullable(),
+  content: z.string(),
+  exists: z.boolean(),
+  /** The seq of the last event that changed the file. */
+  seq: z.number().int(),
+});
+export type ReplayFile = z.infer<typeof ReplayFileSchema>;
+
+export const TimelineEntrySchema = z.object({
+  seq: z.number().int(),
+  timestamp: z.number().int(),
+  type: z.string(),
+  fileId: z.string().nullable(),
+  label: z.string(),
+});
+
+/** A page of events: `afterSeq` exclusive, at most `limit` rows. */
+export const EventPageQuerySchema = z.strictObject({
+  afterSeq: z.number().int().nonnegative().default(0),
+  limit: z.number().int().min(1).max(10_000).default(1000),
+  types: z.array(z.string()).max(64).optional(),
+});
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  dataDir: z.string(),
+  databasePath: z.string(),
+});
+
+/**
+ * The one IPC contract between the renderer and the main process. The preload API, the
+ * main-side registration and every other transport are derived from this object.
+ */
+export const ipcContract = {
+  channels: {
+    app: {
+      getInfo: channel({ doc: 'Name, version and where the recording database lives.', request: z.tuple([]), response: AppInfoSchema }),
+    },
+    sessions: {
+      createSession: channel({
+        doc: 'Starts a recording for a candidate; nothing is recorded before this.',
+        request: z.tuple([CandidateIdSchema, CreateSessionOptionsSchema.optional()]),
+        response: SessionSchema,
+      }),
+      recordEvent: channel({
+        doc: 'Records one candidate event; resolves once it is committed to the local database.',
+        request: z.tuple([SessionIdSchema, EventInputSchema]),
+        response: EventAckSchema,
+      }),
+      recordCodeSnapshot: channel({
+        doc: "Records a file's full content; stored as a patch against the previous snapshot.",
+        request: z.tuple([SessionIdSchema, CodeSnapshotSchema]),
+        response: EventAckSchema,
+      }),
+      closeSession: channel({
+        doc: 'Ends a recording (idempotent): flushes, appends session_closed, hands it to sync.',
+        request: z.tuple([SessionIdSchema, ClosedSessionStatusSchema]),
+        response: SessionSchema,
+      }),
+      getSession: channel({ doc: 'One session by id.', request: z.tuple([SessionIdSchema]), response: SessionSchema }),
+      getSessionStats: channel({
+        doc: 'Counts, tokens, tests, snapshots, bytes and duration of a session.',
+        request: z.tuple([SessionIdSchema]),
+        response: SessionStatsSchema,
+      }),
+      listInterruptedSessions: channel({
+        doc: 'Sessions a previous run left ACTIVE (a crash or a kill), to offer for resumption.',
+        request: z.tuple([]),
+        response: z.array(SessionSchema),
+      }),
+      resumeSession: channel({
+        doc: 'Continues an interrupted session; records session_resumed with the gap.',
+        request: z.tuple([SessionIdSchema]),
+        response: SessionSchema,
+      }),
+      verifySession: channel({
+        doc: "Walks the session's hash chain and names the first seq that breaks it.",
+        request: z.tuple([SessionIdSchema]),
+        response: ChainVerificationSchema,
+      }),
+    },
+    replay: {
+      getFileAt: channel({
+        doc: 'One file rebuilt at a point of the recording.',
+        request: z.tuple([SessionIdSchema, z.string().min(1), ReplayPointSchema]),
+        response: ReplayFileSchema.nullable(),
+      }),
+      getFilesAt: channel({
+        doc: 'Every file that exists at a point of the recording.',
+        request: z.tuple([SessionIdSchema, ReplayPointSchema]),
+        response: z.array(ReplayFileSchema),
+      }),
+      getTimeline: channel({
+        doc: 'A page of the timeline: seq, time, type, file and a label per event.',
+        request: z.tuple([SessionIdSchema, EventPageQuerySchema.optional()]),
+        response: z.array(TimelineEntrySchema),
+      }),
+      getEvents: channel({
+        doc: 'A page of raw events, for the replay viewer to index with ReplayTimeline.',
+        request: z.tuple([SessionIdSchema, EventPageQuerySchema.optional()]),
+        response: z.array(RecordedEventSchema),
+      }),
+    },
+  },
+  events: {
+    sessionClosed: event({
+      doc: 'A session was closed; its recording now waits for the sync worker.',
+      payload: z.object({ sessionId: z.string(), status: ClosedSessionStatusSchema }),
+    }),
+  },
+} satisfies IpcContract;
+
+export type InterviewLmContract = typeof ipcContract;
