@@ -50,7 +50,9 @@ export interface PendingEvent {
   committedSeq?: number;
 }
 
-interface QueuedEvent extends PendingEvent {
+/** A queued event and its caller's promise. The event object itself is kept, not copied: others hold references to it. */
+interface QueuedEvent {
+  event: PendingEvent;
   resolve(ack: EventAck): void;
   reject(error: AppError): void;
 }
@@ -82,6 +84,8 @@ export class EventWriter {
   private queue: QueuedEvent[] = [];
   private flushScheduled = false;
   private closed = false;
+  private commits = 0;
+  private committedEvents = 0;
   private readonly insertEvent;
   private readonly insertRevision;
   private readonly advanceSession;
@@ -106,9 +110,14 @@ export class EventWriter {
   enqueue(event: PendingEvent): Promise<EventAck> {
     if (this.closed) return Promise.reject(new AppError('RECORDER_CLOSED', 'The recorder is shut down; the event was not recorded.'));
     return new Promise<EventAck>((resolve, reject) => {
-      this.queue.push({ ...event, resolve, reject } as QueuedEvent);
+      this.queue.push({ event, resolve, reject });
       this.scheduleFlush();
     });
+  }
+
+  /** Transactions committed and events in them, since start: the average batch size is their ratio. */
+  get commitStats(): { commits: number; events: number } {
+    return { commits: this.commits, events: this.committedEvents };
   }
 
   /** Events queued and not yet committed. */
@@ -148,21 +157,25 @@ export class EventWriter {
     try {
       this.db.transaction(() => this.writeBatch(batch, drafts, acks)).immediate();
     } catch (error) {
-      for (const event of batch) event.committedSeq = undefined;
       const failure = toDatabaseError(error, this.databasePath);
-      for (const event of batch) event.reject(failure);
+      for (const queued of batch) {
+        queued.event.committedSeq = undefined;
+        queued.reject(failure);
+      }
       return;
     }
+    this.commits += 1;
+    this.committedEvents += batch.length;
     for (const [cursor, draft] of drafts) {
       cursor.lastSeq = draft.seq;
       cursor.lastHash = draft.hash;
       cursor.lastTimestamp = draft.timestamp;
     }
-    batch.forEach((event, i) => event.resolve(acks[i]!));
+    batch.forEach((queued, i) => queued.resolve(acks[i]!));
   }
 
   private writeBatch(batch: QueuedEvent[], drafts: Map<SessionCursor, CursorDraft>, acks: EventAck[]): void {
-    for (const event of batch) {
+    for (const { event } of batch) {
       const { cursor } = event;
       let draft = drafts.get(cursor);
       if (!draft) {

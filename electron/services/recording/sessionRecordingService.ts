@@ -234,6 +234,11 @@ export class SessionRecordingService {
     return verifySessionChain(this.deps.db, row);
   }
 
+  /** Transactions and events committed since start (the average batch size is their ratio). */
+  get commitStats(): { commits: number; events: number } {
+    return this.writer.commitStats;
+  }
+
   /** Commits everything queued, now. */
   flush(): void {
     this.writer.flushNow();
