@@ -1,4 +1,5 @@
 import type { AppConfig } from './config';
+import { withDatabaseErrors } from './db/databaseErrors';
 import { openRecordingDatabase, type RecordingDatabase } from './db/recordingDatabase';
 import { ReplayService } from './replay/replayService';
 import { SessionRecordingService } from './recording/sessionRecordingService';
@@ -29,14 +30,14 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     durability: config.durability,
     ...(config.sqliteNativeBinding ? { nativeBinding: config.sqliteNativeBinding } : {}),
   });
-  const sessions = new SessionRecordingService({
+  const sessions = withDatabaseErrors(new SessionRecordingService({
     db: database.db,
     databasePath: database.path,
     settings: config.recorder,
     ...(overrides.now ? { now: overrides.now } : {}),
     onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
-  });
-  const replay = new ReplayService(database.db);
+  }), database.path);
+  const replay = withDatabaseErrors(new ReplayService(database.db), database.path);
   let disposed = false;
   return {
     config,

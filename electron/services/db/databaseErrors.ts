@@ -48,3 +48,32 @@ export function toDatabaseError(error: unknown, databasePath: string): AppError 
   }
   return new AppError('DATABASE_WRITE_FAILED', `The recording database ${databasePath} failed: ${reason}`, details);
 }
+
+function isSqliteError(error: unknown): boolean {
+  return errorCode(error).startsWith('SQLITE_');
+}
+
+/**
+ * Wraps a service so that any SQLite error escaping one of its methods, thrown or rejected,
+ * becomes the typed database error. Applied once in the composition root, so no read path
+ * can forget it.
+ */
+export function withDatabaseErrors<T extends object>(service: T, databasePath: string): T {
+  const translate = (error: unknown): never => {
+    throw isSqliteError(error) ? toDatabaseError(error, databasePath) : error;
+  };
+  return new Proxy(service, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise ? result.catch(translate) : result;
+        } catch (error) {
+          return translate(error);
+        }
+      };
+    },
+  });
+}

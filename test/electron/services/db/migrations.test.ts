@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../../electron/services/db/migrations/index';
+import { openSqlite } from '../../../../electron/services/db/sqlite';
+import { makeTempDir } from '../../../helpers/tempServices';
+
+describe('schema migrations', () => {
+  const temp = makeTempDir();
+  afterEach(() => undefined);
+
+  it('numbers migrations 1..N in order, each named NNNN-what-it-does', () => {
+    MIGRATIONS.forEach((migration, index) => {
+      expect(migration.version).toBe(index + 1);
+      expect(migration.name).toMatch(new RegExp(`^${String(index + 1).padStart(4, '0')}-[a-z0-9-]+$`));
+    });
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('0001 creates the recording tables on an empty database and records user_version', () => {
+    const db = openSqlite(join(temp.dir, 'm1.db'));
+    expect(schemaVersion(db)).toBe(0);
+    expect(migrate(db, 1)).toBe(1);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(['events', 'file_revisions', 'sessions']);
+    db.close();
+  });
+
+  it('keeps the rows written at N-1 when stepping to N (checked with a trial migration 2)', () => {
+    const db = openSqlite(join(temp.dir, 'm2.db'));
+    migrate(db, 1);
+    db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_hash, last_timestamp) VALUES ('s', 'c', 'ACTIVE', 1, 'h', 1)").run();
+    db.prepare("INSERT INTO events (session_id, seq, timestamp, type, data, hash) VALUES ('s', 1, 1, 'focus', '{}', 'h')").run();
+    const trial: Migration = { version: 2, name: '0002-trial', up: (d) => d.exec('ALTER TABLE sessions ADD COLUMN trial TEXT') };
+    expect(migrate(db, 2, [...MIGRATIONS, trial])).toBe(2);
+    expect(db.prepare('SELECT id, candidate_id, trial FROM sessions').get()).toEqual({ id: 's', candidate_id: 'c', trial: null });
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+    db.close();
+  });
+
+  it('rolls a failing migration back whole, leaving the version where it was', () => {
+    const db = openSqlite(join(temp.dir, 'm3.db'));
+    migrate(db, 1);
+    const broken: Migration = {
+      version: 2,
+      name: '0002-broken',
+      up: (d) => {
+        d.exec('CREATE TABLE half_done (x)');
+        throw new Error('boom');
+      },
+    };
+    expect(() => migrate(db, 2, [...MIGRATIONS, broken])).toThrow('boom');
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('refuses a database written by a newer app with DATABASE_TOO_NEW, leaving it untouched', () => {
+    const db = openSqlite(join(temp.dir, 'm4.db'));
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+    expect(() => migrate(db)).toThrow(expect.objectContaining({ code: 'DATABASE_TOO_NEW' }));
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION + 5);
+    db.close();
+    temp.cleanup();
+  });
+});
