@@ -26,6 +26,18 @@ function toReplayFile(state: FileState): ReplayFile {
   return { fileId: state.fileId, fileName: state.fileName, language: state.language, content: state.content, exists: state.exists, seq: state.seq };
 }
 
+const resetKinds = RESET_REVISION_KINDS.map((kind) => `'${kind}'`).join(', ');
+
+/** The replay queries; each must search an index, never scan a session (pinned by a query-plan test). */
+export const REPLAY_SQL = {
+  lastSeq: 'SELECT last_seq FROM sessions WHERE id = ?',
+  timestampAt: 'SELECT timestamp FROM events WHERE session_id = ? AND seq = ?',
+  lastResetAtOrBefore: `SELECT seq FROM file_revisions WHERE session_id = ? AND file_id = ? AND seq <= ? AND kind IN (${resetKinds}) ORDER BY seq DESC LIMIT 1`,
+  revisionsBetween: `SELECT e.* FROM file_revisions r JOIN events e ON e.session_id = r.session_id AND e.seq = r.seq
+    WHERE r.session_id = ? AND r.file_id = ? AND r.seq BETWEEN ? AND ? ORDER BY r.seq`,
+  nextFileId: 'SELECT file_id FROM file_revisions WHERE session_id = ? AND file_id > ? ORDER BY file_id LIMIT 1',
+} as const;
+
 /**
  * Replay over the recording database: rebuilds files at any seq or time from the nearest
  * reset point (a creation or checkpoint) plus the revisions after it, using the
@@ -39,18 +51,11 @@ export class ReplayService {
   private readonly nextFileStatement;
 
   constructor(private readonly db: SqliteDatabase) {
-    this.lastSeqStatement = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM sessions WHERE id = ?');
-    this.timestampAtStatement = db.prepare<[string, number], { timestamp: number }>('SELECT timestamp FROM events WHERE session_id = ? AND seq = ?');
-    const resetKinds = RESET_REVISION_KINDS.map((kind) => `'${kind}'`).join(', ');
-    this.resetStatement = db.prepare<[string, string, number], { seq: number }>(
-      `SELECT seq FROM file_revisions WHERE session_id = ? AND file_id = ? AND seq <= ? AND kind IN (${resetKinds}) ORDER BY seq DESC LIMIT 1`,
-    );
-    this.revisionsStatement = db.prepare<[string, string, number, number], EventRow>(`
-      SELECT e.* FROM file_revisions r JOIN events e ON e.session_id = r.session_id AND e.seq = r.seq
-      WHERE r.session_id = ? AND r.file_id = ? AND r.seq BETWEEN ? AND ? ORDER BY r.seq`);
-    this.nextFileStatement = db.prepare<[string, string], { file_id: string }>(
-      'SELECT file_id FROM file_revisions WHERE session_id = ? AND file_id > ? ORDER BY file_id LIMIT 1',
-    );
+    this.lastSeqStatement = db.prepare<[string], { last_seq: number }>(REPLAY_SQL.lastSeq);
+    this.timestampAtStatement = db.prepare<[string, number], { timestamp: number }>(REPLAY_SQL.timestampAt);
+    this.resetStatement = db.prepare<[string, string, number], { seq: number }>(REPLAY_SQL.lastResetAtOrBefore);
+    this.revisionsStatement = db.prepare<[string, string, number, number], EventRow>(REPLAY_SQL.revisionsBetween);
+    this.nextFileStatement = db.prepare<[string, string], { file_id: string }>(REPLAY_SQL.nextFileId);
   }
 
   /** The seq a replay point stands for, clamped to the session's last event. */
