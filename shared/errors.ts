@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'VALIDATION_FAILED',
   /** The IPC channel does not exist in the contract. */
   'UNKNOWN_CHANNEL',
+  /** An IPC message came from a frame that is not the app's own page. */
+  'UNTRUSTED_SENDER',
   'UNKNOWN_EVENT_TYPE',
   'PAYLOAD_TOO_LARGE',
   /** Event data that JSON cannot represent (BigInt, cycles, NaN, functions, ...). */

@@ -73,9 +73,7 @@ export function registerIpcHandlers(
       const refusal = senderRefusal(event, isTrustedSender);
       if (refusal !== null) {
         options.onRefusedSender?.(channel, refusal);
-        // shared/errors.ts has no code for a refused sender; to a frame we do not trust,
-        // the contract has no channels at all.
-        return { ok: false, error: new AppError('UNKNOWN_CHANNEL', `Refused ${channel}: ${refusal}`).toPayload() };
+        return { ok: false, error: new AppError('UNTRUSTED_SENDER', `Refused ${channel}: ${refusal}`).toPayload() };
       }
       return host.router.invoke(channel, args);
     });

@@ -30,14 +30,22 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     durability: config.durability,
     ...(config.sqliteNativeBinding ? { nativeBinding: config.sqliteNativeBinding } : {}),
   });
-  const sessions = withDatabaseErrors(new SessionRecordingService({
-    db: database.db,
-    databasePath: database.path,
-    settings: config.recorder,
-    ...(overrides.now ? { now: overrides.now } : {}),
-    onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
-  }), database.path);
-  const replay = withDatabaseErrors(new ReplayService(database.db), database.path);
+  let sessions: SessionRecordingService;
+  let replay: ReplayService;
+  try {
+    sessions = withDatabaseErrors(new SessionRecordingService({
+      db: database.db,
+      databasePath: database.path,
+      settings: config.recorder,
+      ...(overrides.now ? { now: overrides.now } : {}),
+      onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
+    }), database.path);
+    replay = withDatabaseErrors(new ReplayService(database.db), database.path);
+  } catch (error) {
+    // A service that fails to build must not leave the database and its lock held.
+    database.close();
+    throw error;
+  }
   let disposed = false;
   return {
     config,

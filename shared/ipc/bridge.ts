@@ -21,7 +21,7 @@ export type IpcBridge<K extends IpcContract> = {
 export function createIpcBridge<K extends IpcContract>(contract: K, transport: ClientTransport): IpcBridge<K> {
   const bridge: Record<string, unknown> = {
     on: (eventName: string, listener: (payload: unknown) => void) => {
-      if (!Object.hasOwn(contract.events, eventName)) throw new Error(`No event stream named "${eventName}"`);
+      if (!Object.hasOwn(contract.events, eventName)) throw new AppError('UNKNOWN_CHANNEL', `No event stream named "${eventName}"`);
       return transport.subscribe(eventName, listener);
     },
   };

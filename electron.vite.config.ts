@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+/**
+ * electron-vite expects src/main, src/preload and src/renderer; our folders are electron/
+ * and renderer/, so every input is named here. Output, as package.json "main" and the
+ * BrowserWindow expect it: out/main/index.js (ESM, since "type" is "module"),
+ * out/preload/index.cjs and out/renderer/index.html.
+ */
+const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  main: {
+    build: {
+      // Every package.json dependency stays external (loaded from node_modules at run time).
+      // better-sqlite3 must: it loads a native addon, picked at run time by the config.
+      externalizeDeps: true,
+      rolldownOptions: {
+        input: { index: fromRoot('electron/main/index.ts') },
+      },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload can require only 'electron' and a few built-ins: it must be one
+      // self-contained CommonJS file, with zod and shared/ bundled in.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: fromRoot('electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
+      },
+    },
+  },
+  renderer: {
+    root: fromRoot('renderer'),
+    plugins: [react()],
+    build: {
+      rolldownOptions: {
+        input: { index: fromRoot('renderer/index.html') },
+      },
+    },
+  },
+});
