@@ -1,6 +1,6 @@
 import { AppError } from '../errors';
 import { listChannels, type EventPayloadOf, type IpcContract, type IpcResult, type RequestArgs, type ResponseOf } from './channel';
-import type { ClientTransport } from './client';
+import { deriveApi, type ClientTransport } from './client';
 
 /**
  * The shape the preload exposes to the page: one named function per channel, resolving
@@ -19,17 +19,7 @@ export type IpcBridge<K extends IpcContract> = {
 
 /** Builds the bridge object from the contract over a transport (the preload uses ipcRenderer). */
 export function createIpcBridge<K extends IpcContract>(contract: K, transport: ClientTransport): IpcBridge<K> {
-  const bridge: Record<string, unknown> = {
-    on: (eventName: string, listener: (payload: unknown) => void) => {
-      if (!Object.hasOwn(contract.events, eventName)) throw new AppError('UNKNOWN_CHANNEL', `No event stream named "${eventName}"`);
-      return transport.subscribe(eventName, listener);
-    },
-  };
-  for (const { name, namespace, method } of listChannels(contract)) {
-    const group = (bridge[namespace] ??= {}) as Record<string, unknown>;
-    group[method] = (...args: unknown[]) => transport.invoke(name, args);
-  }
-  return bridge as IpcBridge<K>;
+  return deriveApi(contract, transport, (name) => (...args) => transport.invoke(name, args)) as IpcBridge<K>;
 }
 
 /** The page-side transport over an exposed bridge, for `createIpcClient`. */

@@ -12,6 +12,22 @@ export interface ClientTransport {
  * so callers use try/catch with typed codes whatever the transport.
  */
 export function createIpcClient<K extends IpcContract>(contract: K, transport: ClientTransport): IpcApi<K> {
+  return deriveApi(contract, transport, (name) => async (...args) => {
+    const result = await transport.invoke(name, args);
+    if (result.ok) return result.value;
+    throw AppError.fromPayload(result.error);
+  }) as IpcApi<K>;
+}
+
+/**
+ * The object shape every caller-side API shares: `api[namespace][method]` for each channel
+ * of the contract, built by `methodFor(wireName)`, plus `on` for the contract's event streams.
+ */
+export function deriveApi(
+  contract: IpcContract,
+  transport: Pick<ClientTransport, 'subscribe'>,
+  methodFor: (channelName: string) => (...args: unknown[]) => unknown,
+): Record<string, unknown> {
   const api: Record<string, unknown> = {
     on: (eventName: string, listener: (payload: unknown) => void) => {
       if (!Object.hasOwn(contract.events, eventName)) throw new AppError('UNKNOWN_CHANNEL', `No event stream named "${eventName}"`);
@@ -20,11 +36,7 @@ export function createIpcClient<K extends IpcContract>(contract: K, transport: C
   };
   for (const { name, namespace, method } of listChannels(contract)) {
     const group = (api[namespace] ??= {}) as Record<string, unknown>;
-    group[method] = async (...args: unknown[]) => {
-      const result = await transport.invoke(name, args);
-      if (result.ok) return result.value;
-      throw AppError.fromPayload(result.error);
-    };
+    group[method] = methodFor(name);
   }
-  return api as IpcApi<K>;
+  return api;
 }

@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import { eventHashInput, genesisHashInput } from '../../../shared/recording/eventHash';
 import type { ChainVerification } from '../../../shared/recording/session';
+import type { EventRow } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from './sessionStore';
-
-interface StoredEvent {
-  seq: number;
-  timestamp: number;
-  type: string;
-  file_id: string | null;
-  data: string;
-  hash: string;
-}
 
 /**
  * Walks a session's events in seq order, recomputing each hash from the previous one.
@@ -31,7 +23,7 @@ export function verifySessionChain(db: SqliteDatabase, session: SessionRow): Cha
   let count = 0;
   let lastTimestamp = -Infinity;
   const events = db
-    .prepare<[string], StoredEvent>('SELECT seq, timestamp, type, file_id, data, hash FROM events WHERE session_id = ? ORDER BY seq')
+    .prepare<[string], EventRow>('SELECT * FROM events WHERE session_id = ? ORDER BY seq')
     .iterate(session.id);
   for (const event of events) {
     if (event.seq !== expectedSeq) return result(false, count, expectedSeq, `seq ${expectedSeq} is missing (next stored is ${event.seq})`);

@@ -3,6 +3,7 @@ import type { ReplayFile, ReplayPoint } from '../../../shared/ipc/contract';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
 import { RESET_REVISION_KINDS, reconstructFile, type FileState, type ReplayEvent } from '../../../shared/replay/fileState';
 import { describeEvent, type TimelineEntry } from '../../../shared/replay/replayTimeline';
+import type { EventRow } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 
 /** A page of events: after `afterSeq`, at most `limit`, optionally only some types. */
@@ -10,16 +11,6 @@ export interface EventPageQuery {
   afterSeq?: number;
   limit?: number;
   types?: string[];
-}
-
-interface EventRow {
-  session_id: string;
-  seq: number;
-  timestamp: number;
-  type: string;
-  file_id: string | null;
-  data: string;
-  hash: string;
 }
 
 function toReplayFile(state: FileState): ReplayFile {
