@@ -47,7 +47,7 @@ const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.tri
 /** The environment variables the app reads, each validated. */
 const EnvSchema = z.object({
   INTERVIEWLM_DATA_DIR: z.preprocess(blankIsUnset, z.string().optional()),
-  INTERVIEWLM_DURABILITY: z.preprocess(blankIsUnset, z.enum(['full', 'normal']).default('full')),
+  INTERVIEWLM_DURABILITY: z.preprocess(blankIsUnset, z.enum(['normal', 'full']).default('normal')),
   INTERVIEWLM_SQLITE_BINDING: z.preprocess(
     blankIsUnset,
     z.string().refine(isAbsolute, 'must be an absolute path to better_sqlite3.node').optional(),
@@ -77,7 +77,7 @@ export function configForDataDir(dataDir: string, overrides: Partial<Omit<AppCon
   return {
     dataDir,
     databasePath: join(dataDir, DATABASE_FILE_NAME),
-    durability: 'full',
+    durability: 'normal',
     ...overrides,
     recorder: { ...DEFAULT_RECORDER_SETTINGS, ...overrides.recorder },
   };

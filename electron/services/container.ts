@@ -37,6 +37,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       db: database.db,
       databasePath: database.path,
       settings: config.recorder,
+      onCommitted: database.noteCommit,
       ...(overrides.now ? { now: overrides.now } : {}),
       onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
     }), database.path);

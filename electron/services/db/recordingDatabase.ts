@@ -1,14 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { toDatabaseError } from './databaseErrors';
+import { WalCheckpointer, type WalCheckpointPolicy } from './walCheckpointer';
 import { acquireInstanceLock, type InstanceLock } from './instanceLock';
 import { migrate } from './migrations/index';
 import { openSqlite, type SqliteDatabase } from './sqlite';
 
 /**
- * How hard a commit is pushed to disk. `full` (the default) fsyncs the WAL on every commit,
- * so an acknowledged event survives a power cut; `normal` survives an app crash but may lose
- * the last commits on power loss, for machines with very slow disks.
+ * How hard a commit is pushed to disk. Both survive a crash or kill of the app: a commit is
+ * in the WAL file before it is acknowledged. `normal` (the default) leaves the fsync to the
+ * OS, so a power cut may lose the last second or so of events; `full` fsyncs every commit,
+ * surviving a power cut at the price of the disk's fsync latency on every acknowledgement.
  */
 export type Durability = 'full' | 'normal';
 
@@ -16,12 +18,15 @@ export interface RecordingDatabaseOptions {
   path: string;
   durability?: Durability;
   nativeBinding?: string;
+  checkpointPolicy?: WalCheckpointPolicy;
 }
 
 /** The open recording database, owned by this process until `close`. */
 export interface RecordingDatabase {
   readonly path: string;
   readonly db: SqliteDatabase;
+  /** Tells the database a transaction committed, so it can schedule the WAL checkpoint. */
+  noteCommit(): void;
   close(): void;
 }
 
@@ -39,7 +44,7 @@ export function openRecordingDatabase(options: RecordingDatabaseOptions): Record
     db = openSqlite(path, { nativeBinding });
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw Object.assign(new Error(`journal_mode is ${String(mode)}, not wal`), { code: 'SQLITE_READONLY' });
-    db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     // Reading the schema touches page 1, so a file that is not a database fails here, at open.
     migrate(db);
   } catch (error) {
@@ -49,10 +54,13 @@ export function openRecordingDatabase(options: RecordingDatabaseOptions): Record
   }
   const opened = db;
   const held = lock;
+  const checkpointer = new WalCheckpointer(opened, options.checkpointPolicy);
   return {
     path,
     db: opened,
+    noteCommit: () => checkpointer.noteCommit(),
     close: () => {
+      checkpointer.dispose();
       if (opened.open) {
         // Fold the WAL back into the main file so the closed database is one self-contained file.
         try {

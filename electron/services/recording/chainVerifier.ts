@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { eventHashInput, genesisHashInput } from '../../../shared/recording/eventHash';
 import type { ChainVerification } from '../../../shared/recording/session';
 import type { EventRow } from '../db/rows';
+import { eventHash, genesisHash } from './eventHashing';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from './sessionStore';
 
@@ -18,7 +17,7 @@ export function verifySessionChain(db: SqliteDatabase, session: SessionRow): Cha
     firstBrokenSeq,
     reason,
   });
-  let prevHash = createHash('sha256').update(genesisHashInput(session.id)).digest('hex');
+  let prevHash = genesisHash(session.id);
   let expectedSeq = 1;
   let count = 0;
   let lastTimestamp = -Infinity;
@@ -28,9 +27,7 @@ export function verifySessionChain(db: SqliteDatabase, session: SessionRow): Cha
   for (const event of events) {
     if (event.seq !== expectedSeq) return result(false, count, expectedSeq, `seq ${expectedSeq} is missing (next stored is ${event.seq})`);
     if (event.timestamp < lastTimestamp) return result(false, count, event.seq, 'timestamp goes backwards');
-    const hash = createHash('sha256')
-      .update(eventHashInput({ seq: event.seq, timestamp: event.timestamp, type: event.type, fileId: event.file_id, dataJson: event.data, prevHash }))
-      .digest('hex');
+    const hash = eventHash({ seq: event.seq, timestamp: event.timestamp, type: event.type, fileId: event.file_id, dataJson: event.data, prevHash });
     if (hash !== event.hash) return result(false, count, event.seq, 'hash does not match the event and its predecessor');
     prevHash = hash;
     lastTimestamp = event.timestamp;

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
 import type { EventAck } from '../../../shared/recording/eventTypes';
-import { eventHashInput } from '../../../shared/recording/eventHash';
 import type { FileRevisionKind } from '../../../shared/replay/fileState';
 import { toDatabaseError } from '../db/databaseErrors';
 import type { SqliteDatabase } from '../db/sqlite';
+import { eventHash } from './eventHashing';
 
 /** Where a session's chain stands: what the next event continues from. */
 export interface SessionCursor {
@@ -65,14 +64,11 @@ interface CursorDraft {
   stats: Required<StatsDelta>;
 }
 
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** The sha256 (hex) a session's first event chains to. */
-export function genesisHash(genesisInput: string): string {
-  return sha256Hex(genesisInput);
-}
+const EVENT_COLUMNS = '(session_id, seq, timestamp, type, file_id, revision, data, hash)';
+const EVENT_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?)';
+const VALUES_PER_EVENT = 8;
+/** Rows per multi-row INSERT: one statement call per chunk instead of per event. */
+const ROWS_PER_INSERT = 32;
 
 /**
  * Group commit for events. Calls enqueue; the writer commits everything queued in one
@@ -87,18 +83,18 @@ export class EventWriter {
   private commits = 0;
   private committedEvents = 0;
   private readonly insertEvent;
-  private readonly insertRevision;
+  private readonly insertEventChunk;
   private readonly advanceSession;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly databasePath: string,
     private readonly maxBatchEvents: number,
+    /** Called after each commit (the database schedules its WAL checkpoint from it). */
+    private readonly onCommitted: () => void = () => {},
   ) {
-    this.insertEvent = db.prepare(
-      'INSERT INTO events (session_id, seq, timestamp, type, file_id, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.insertRevision = db.prepare('INSERT INTO file_revisions (session_id, file_id, seq, kind) VALUES (?, ?, ?, ?)');
+    this.insertEvent = db.prepare(`INSERT INTO events ${EVENT_COLUMNS} VALUES ${EVENT_PLACEHOLDERS}`);
+    this.insertEventChunk = db.prepare(`INSERT INTO events ${EVENT_COLUMNS} VALUES ${Array(ROWS_PER_INSERT).fill(EVENT_PLACEHOLDERS).join(', ')}`);
     this.advanceSession = db.prepare(`
       UPDATE sessions SET last_seq = ?, last_hash = ?, last_timestamp = ?, data_bytes = data_bytes + ?,
         total_tokens = total_tokens + ?, tests_passed = tests_passed + ?, test_results = test_results + ?,
@@ -166,6 +162,7 @@ export class EventWriter {
     }
     this.commits += 1;
     this.committedEvents += batch.length;
+    this.onCommitted();
     for (const [cursor, draft] of drafts) {
       cursor.lastSeq = draft.seq;
       cursor.lastHash = draft.hash;
@@ -175,6 +172,8 @@ export class EventWriter {
   }
 
   private writeBatch(batch: QueuedEvent[], drafts: Map<SessionCursor, CursorDraft>, acks: EventAck[]): void {
+    const values: unknown[] = [];
+    const alsoWrites: (() => void)[] = [];
     for (const { event } of batch) {
       const { cursor } = event;
       let draft = drafts.get(cursor);
@@ -188,15 +187,17 @@ export class EventWriter {
         };
         drafts.set(cursor, draft);
       }
+      // A body builder may read the seq of an earlier event of this batch, so seqs are assigned in queue order.
       const body = typeof event.body === 'function' ? event.body() : event.body;
       const seq = draft.seq + 1;
       const timestamp = Math.max(event.recordedAt, draft.timestamp);
-      const hash = sha256Hex(
-        eventHashInput({ seq, timestamp, type: event.type, fileId: event.fileId, dataJson: body.dataJson, prevHash: draft.hash }),
-      );
-      this.insertEvent.run(cursor.sessionId, seq, timestamp, event.type, event.fileId, body.dataJson, hash);
-      if (body.revisionKind && event.fileId !== null) this.insertRevision.run(cursor.sessionId, event.fileId, seq, body.revisionKind);
-      event.alsoWrite?.(seq, timestamp);
+      const hash = eventHash({ seq, timestamp, type: event.type, fileId: event.fileId, dataJson: body.dataJson, prevHash: draft.hash });
+      const revision = event.fileId === null ? null : body.revisionKind;
+      values.push(cursor.sessionId, seq, timestamp, event.type, event.fileId, revision, body.dataJson, hash);
+      if (event.alsoWrite) {
+        const alsoWrite = event.alsoWrite;
+        alsoWrites.push(() => alsoWrite(seq, timestamp));
+      }
       event.committedSeq = seq;
       draft.seq = seq;
       draft.hash = hash;
@@ -211,6 +212,9 @@ export class EventWriter {
       }
       acks.push({ sessionId: cursor.sessionId, seq, timestamp, hash });
     }
+    this.insertRows(values);
+    // After the inserts, before the cursor updates: a new session's row must exist before it advances.
+    for (const alsoWrite of alsoWrites) alsoWrite();
     for (const [cursor, draft] of drafts) {
       const { stats } = draft;
       this.advanceSession.run(
@@ -226,5 +230,13 @@ export class EventWriter {
         cursor.sessionId,
       );
     }
+  }
+
+  /** Inserts flattened event rows, ROWS_PER_INSERT at a time, then the remainder one by one. */
+  private insertRows(values: unknown[]): void {
+    const chunkSize = ROWS_PER_INSERT * VALUES_PER_EVENT;
+    let offset = 0;
+    for (; offset + chunkSize <= values.length; offset += chunkSize) this.insertEventChunk.run(values.slice(offset, offset + chunkSize));
+    for (; offset < values.length; offset += VALUES_PER_EVENT) this.insertEvent.run(values.slice(offset, offset + VALUES_PER_EVENT));
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
 import { Emitter, type Event } from '../../../shared/event';
-import { genesisHashInput } from '../../../shared/recording/eventHash';
 import {
   CANDIDATE_EVENT_DATA,
   FILE_EVENT_TYPES,
@@ -33,7 +32,8 @@ import { parseOrThrow } from '../../../shared/validation';
 import type { RecorderSettings } from '../config';
 import type { SqliteDatabase } from '../db/sqlite';
 import { verifySessionChain } from './chainVerifier';
-import { EventWriter, genesisHash, type EventBody, type PendingEvent, type SessionCursor, type StatsDelta } from './eventWriter';
+import { genesisHash } from './eventHashing';
+import { EventWriter, type EventBody, type PendingEvent, type SessionCursor, type StatsDelta } from './eventWriter';
 import { SnapshotEncoder } from './snapshotEncoder';
 import { SessionStore, sessionFromRow, statsFromRow, type SessionRow } from './sessionStore';
 
@@ -48,6 +48,8 @@ export interface SessionRecordingDeps {
   db: SqliteDatabase;
   databasePath: string;
   settings: RecorderSettings;
+  /** Called after each commit, for the database's checkpoint scheduling. */
+  onCommitted?: () => void;
   /** Milliseconds since the epoch; injectable so tests control time. */
   now?: () => number;
   newSessionId?: () => string;
@@ -79,7 +81,7 @@ export class SessionRecordingService {
 
   constructor(private readonly deps: SessionRecordingDeps) {
     this.store = new SessionStore(deps.db);
-    this.writer = new EventWriter(deps.db, deps.databasePath, deps.settings.maxBatchEvents);
+    this.writer = new EventWriter(deps.db, deps.databasePath, deps.settings.maxBatchEvents, deps.onCommitted);
     this.snapshots = new SnapshotEncoder(deps.settings);
     this.now = deps.now ?? Date.now;
     this.newSessionId = deps.newSessionId ?? (() => `ses_${randomUUID().replaceAll('-', '')}`);
@@ -94,7 +96,7 @@ export class SessionRecordingService {
     const metadataJson = this.toJson(options.metadata ?? {}, 'session metadata');
     const id = this.newSessionId();
     const startedAt = this.now();
-    const cursor: SessionCursor = { sessionId: id, lastSeq: 0, lastHash: genesisHash(genesisHashInput(id)), lastTimestamp: startedAt };
+    const cursor: SessionCursor = { sessionId: id, lastSeq: 0, lastHash: genesisHash(id), lastTimestamp: startedAt };
     const row = { id, candidateId: candidate, questionId: options.questionId ?? null, startedAt, genesisHash: cursor.lastHash, metadata: metadataJson };
     const body = this.bodyOf('session_started', { candidateId: candidate, questionId: row.questionId });
     // The row and its first event commit together: a failed start leaves nothing behind.

@@ -23,16 +23,18 @@ const resetKinds = RESET_REVISION_KINDS.map((kind) => `'${kind}'`).join(', ');
 export const REPLAY_SQL = {
   lastSeq: 'SELECT last_seq FROM sessions WHERE id = ?',
   timestampAt: 'SELECT timestamp FROM events WHERE session_id = ? AND seq = ?',
-  lastResetAtOrBefore: `SELECT seq FROM file_revisions WHERE session_id = ? AND file_id = ? AND seq <= ? AND kind IN (${resetKinds}) ORDER BY seq DESC LIMIT 1`,
-  revisionsBetween: `SELECT e.* FROM file_revisions r JOIN events e ON e.session_id = r.session_id AND e.seq = r.seq
-    WHERE r.session_id = ? AND r.file_id = ? AND r.seq BETWEEN ? AND ? ORDER BY r.seq`,
-  nextFileId: 'SELECT file_id FROM file_revisions WHERE session_id = ? AND file_id > ? ORDER BY file_id LIMIT 1',
+  lastResetAtOrBefore: `SELECT seq FROM events INDEXED BY events_by_file_revision
+    WHERE session_id = ? AND file_id = ? AND seq <= ? AND revision IS NOT NULL AND revision IN (${resetKinds}) ORDER BY seq DESC LIMIT 1`,
+  revisionsBetween: `SELECT * FROM events INDEXED BY events_by_file_revision
+    WHERE session_id = ? AND file_id = ? AND seq BETWEEN ? AND ? AND revision IS NOT NULL ORDER BY seq`,
+  nextFileId: `SELECT file_id FROM events INDEXED BY events_by_file_revision
+    WHERE session_id = ? AND file_id > ? AND revision IS NOT NULL ORDER BY file_id LIMIT 1`,
 } as const;
 
 /**
  * Replay over the recording database: rebuilds files at any seq or time from the nearest
  * reset point (a creation or checkpoint) plus the revisions after it, using the
- * file_revisions index, and folds them with the shared replay reducer.
+ * events_by_file_revision index, and folds them with the shared replay reducer.
  */
 export class ReplayService {
   private readonly lastSeqStatement;

@@ -5,14 +5,14 @@ import { DATABASE_FILE_NAME, defaultDataDir, loadConfig } from '../../../electro
 describe('loadConfig', () => {
   it('runs on the embedded defaults with no variables set', () => {
     const config = loadConfig({}, { dataDir: '/tmp/user-data' });
-    expect(config).toMatchObject({ dataDir: '/tmp/user-data', databasePath: join('/tmp/user-data', DATABASE_FILE_NAME), durability: 'full' });
+    expect(config).toMatchObject({ dataDir: '/tmp/user-data', databasePath: join('/tmp/user-data', DATABASE_FILE_NAME), durability: 'normal' });
     expect(config.sqliteNativeBinding).toBeUndefined();
     expect(config.recorder.maxEventBytes).toBe(1024 * 1024);
   });
 
   it('prefers INTERVIEWLM_DATA_DIR over the shell default, and treats blank values as unset', () => {
     expect(loadConfig({ INTERVIEWLM_DATA_DIR: '/srv/interviews' }, { dataDir: '/x' }).dataDir).toBe('/srv/interviews');
-    expect(loadConfig({ INTERVIEWLM_DATA_DIR: '  ', INTERVIEWLM_DURABILITY: '' }, { dataDir: '/x' })).toMatchObject({ dataDir: '/x', durability: 'full' });
+    expect(loadConfig({ INTERVIEWLM_DATA_DIR: '  ', INTERVIEWLM_DURABILITY: '' }, { dataDir: '/x' })).toMatchObject({ dataDir: '/x', durability: 'normal' });
   });
 
   it('falls back to a per-user folder under plain Node', () => {
@@ -31,7 +31,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts the documented values', () => {
-    const config = loadConfig({ INTERVIEWLM_DURABILITY: 'normal', INTERVIEWLM_SQLITE_BINDING: '/opt/app/better_sqlite3.node' }, { dataDir: '/x' });
-    expect(config).toMatchObject({ durability: 'normal', sqliteNativeBinding: '/opt/app/better_sqlite3.node' });
+    const config = loadConfig({ INTERVIEWLM_DURABILITY: 'full', INTERVIEWLM_SQLITE_BINDING: '/opt/app/better_sqlite3.node' }, { dataDir: '/x' });
+    expect(config).toMatchObject({ durability: 'full', sqliteNativeBinding: '/opt/app/better_sqlite3.node' });
   });
 });

@@ -33,18 +33,14 @@ export const migration0001Recording: Migration = {
         timestamp INTEGER NOT NULL,
         type TEXT NOT NULL,
         file_id TEXT,
+        -- How the event changes its file, for replay's index; null for events that do not.
+        revision TEXT CHECK (revision IN ('created', 'renamed', 'deleted', 'checkpoint', 'patch', 'edit')),
         data TEXT NOT NULL,
         hash TEXT NOT NULL,
         PRIMARY KEY (session_id, seq)
       ) STRICT;
-
-      CREATE TABLE file_revisions (
-        session_id TEXT NOT NULL,
-        file_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('created', 'renamed', 'deleted', 'checkpoint', 'patch', 'edit')),
-        PRIMARY KEY (session_id, file_id, seq)
-      ) STRICT, WITHOUT ROWID;
+      -- Replay seeks a file's revisions through this; a partial index costs nothing for other events.
+      CREATE INDEX events_by_file_revision ON events (session_id, file_id, seq) WHERE revision IS NOT NULL;
     `);
   },
 };

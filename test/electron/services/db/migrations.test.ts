@@ -21,7 +21,7 @@ describe('schema migrations', () => {
     expect(schemaVersion(db)).toBe(0);
     expect(migrate(db, 1)).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['events', 'file_revisions', 'sessions']);
+    expect(tables).toEqual(['events', 'sessions']);
     db.close();
   });
 

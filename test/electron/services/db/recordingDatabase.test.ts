@@ -27,16 +27,16 @@ describe('openRecordingDatabase', () => {
   });
   afterEach(() => temp.cleanup());
 
-  it('creates the folder and the file, in WAL mode with full fsync, at the latest schema', () => {
+  it('creates the folder and the file, in WAL mode at the latest schema, with the chosen durability', () => {
     const path = join(temp.dir, 'nested', 'deeper', 'interviewlm.db');
     const database = openRecordingDatabase({ path });
     expect(database.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(database.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(database.db.pragma('synchronous', { simple: true })).toBe(1);
     expect(database.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     database.close();
-    const normal = openRecordingDatabase({ path, durability: 'normal' });
-    expect(normal.db.pragma('synchronous', { simple: true })).toBe(1);
-    normal.close();
+    const full = openRecordingDatabase({ path, durability: 'full' });
+    expect(full.db.pragma('synchronous', { simple: true })).toBe(2);
+    full.close();
   });
 
   it('refuses a second opener in the same process with DATABASE_LOCKED, and frees the lock on close', () => {
