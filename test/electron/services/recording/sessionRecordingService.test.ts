@@ -131,7 +131,7 @@ describe('SessionRecordingService', () => {
   describe('recordClaudeInteraction, recordTestResult and getSessionStats', () => {
     it("counts the seed's fields plus snapshots, bytes and duration", async () => {
       let now = 1_000_000;
-      env.close();
+      env.cleanup();
       env = tempServices({}, { now: () => now });
       const s = env.services.sessions;
       const { id } = await s.createSession('cand_123');
@@ -172,7 +172,7 @@ describe('SessionRecordingService', () => {
     const content = (n: number) => Array.from({ length: 200 }, (_, line) => `line ${line} ${line === n ? 'changed' : ''}`).join('\n');
 
     it('stores a checkpoint first, then patches, then a checkpoint again every N snapshots', async () => {
-      env.close();
+      env.cleanup();
       env = tempServices({ recorder: { checkpointEverySnapshots: 4 } as never });
       const { id } = await env.services.sessions.createSession('cand');
       for (let n = 0; n < 9; n++) {
@@ -186,7 +186,7 @@ describe('SessionRecordingService', () => {
     });
 
     it('checkpoints once the patches since the last checkpoint pass K bytes', async () => {
-      env.close();
+      env.cleanup();
       env = tempServices({ recorder: { checkpointEveryPatchBytes: 300 } as never });
       const { id } = await env.services.sessions.createSession('cand');
       for (let n = 0; n < 6; n++) {
@@ -247,7 +247,7 @@ describe('SessionRecordingService', () => {
   describe('after a crash', () => {
     it('finds sessions a previous run left ACTIVE, and resumes them with the gap recorded', async () => {
       let now = 5_000_000;
-      env.close();
+      env.cleanup();
       env = tempServices({}, { now: () => now });
       const { id } = await env.services.sessions.createSession('cand');
       await env.services.sessions.recordEvent(id, { type: 'focus', data: {} });
