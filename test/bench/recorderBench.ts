@@ -6,7 +6,7 @@ import type { SessionRecordingService } from '../../electron/services/recording/
 import type { EventInput } from '../../shared/recording/eventTypes';
 import type { BenchResult } from './benchResult';
 import { dueAt, issuePaced } from './issuePaced';
-import { RawSqliteWriter, readEventRows, readRevisionRows, type EventRow, type RevisionRow } from './rawSqliteWriter';
+import { RawSqliteWriter, readEventRows, synchronousOf, type RecordedEventRow } from './rawSqliteWriter';
 import { formatMs, formatNumber, summarize } from './stats';
 import { generateEditorEvents } from './syntheticSession';
 import { withTempDir } from './withTempDir';
@@ -24,11 +24,14 @@ export interface RecorderBenchOptions {
   burstSize: number;
   /** The paced runs: events per second, for how long, after a warm-up that is not counted. */
   pacedRatePerSecond: number;
-  /** Paced rounds (recorder, plain SQLite, recorder with durability 'normal'); their samples are pooled. */
+  /** Paced rounds (recorder and plain SQLite with the default durability, recorder with durability 'full'); their samples are pooled. */
   pacedRounds: number;
   pacedSeconds: number;
   pacedWarmupSeconds: number;
 }
+
+/** The app's default durability ('normal'), which the recorder's targets are measured with. */
+const DEFAULT_DURABILITY: Durability = configForDataDir('').durability;
 
 export const DEFAULT_RECORDER_BENCH_OPTIONS: RecorderBenchOptions = {
   warmupEvents: 5_000,
@@ -79,8 +82,7 @@ interface PacedRun {
   fromSchedule: Float64Array;
   commits: number;
   /** What the recorder wrote, for the raw baseline to write again. */
-  rows: EventRow[];
-  revisions: RevisionRow[];
+  rows: RecordedEventRow[];
 }
 
 /** The recorder on a fresh database, fed `events` at a steady rate. */
@@ -108,8 +110,7 @@ async function recordPaced(dataDir: string, events: readonly EventInput[], rateP
     const commits = sessions.commitStats.commits - before.commits;
     const lastSeq = (await sessions.getSession(sessionId)).lastSeq;
     // seq 1 is session_started; the paced events follow it.
-    const rows = readEventRows(services.database.db, sessionId, 2, lastSeq);
-    return { ...run, commits, rows, revisions: readRevisionRows(services.database.db, sessionId, 2, lastSeq) };
+    return { ...run, commits, rows: readEventRows(services.database.db, sessionId, 2, lastSeq) };
   } finally {
     services.dispose();
   }
@@ -121,19 +122,20 @@ interface BurstRound {
   averageBatch: number;
   rawRowsPerSecond: number;
   rawAllRowsPerSecond: number;
+  /** Rows with a non-null revision (those the partial index events_by_file_revision holds). */
   revisionRows: number;
 }
 
 /**
- * One round: the recorder under bursts on a fresh database, then plain better-sqlite3
- * writing the very rows it produced, in batches of the recorder's average size.
+ * One round: the recorder under bursts on a fresh database with the default durability, then
+ * plain better-sqlite3 writing the very rows it produced, in batches of the recorder's
+ * average size, into databases opened the same way.
  */
 async function burstRound(dir: string, warmupEvents: readonly EventInput[], burstEvents: readonly EventInput[], options: RecorderBenchOptions, latencies: Float64Array): Promise<BurstRound> {
-  const services = createServices(configForDataDir(join(dir, 'recorder')));
+  const services = createServices(configForDataDir(join(dir, 'recorder'), { durability: DEFAULT_DURABILITY }));
   let measured: { elapsedMs: number; commits: number; committed: number };
-  let warmupRows: EventRow[];
-  let measuredRows: EventRow[];
-  let measuredRevisions: RevisionRow[];
+  let warmupRows: RecordedEventRow[];
+  let measuredRows: RecordedEventRow[];
   try {
     const { sessions } = services;
     const sessionId = (await sessions.createSession('bench-candidate')).id;
@@ -149,7 +151,6 @@ async function burstRound(dir: string, warmupEvents: readonly EventInput[], burs
     const { db } = services.database;
     warmupRows = readEventRows(db, sessionId, 1, firstSeq - 1);
     measuredRows = readEventRows(db, sessionId, firstSeq, lastSeq);
-    measuredRevisions = readRevisionRows(db, sessionId, firstSeq, lastSeq);
   } finally {
     services.dispose();
   }
@@ -158,8 +159,8 @@ async function burstRound(dir: string, warmupEvents: readonly EventInput[], burs
   }
   const averageBatch = measured.committed / measured.commits;
   const batchSize = Math.max(1, Math.round(averageBatch));
-  const runRaw = (name: string, revisions: RevisionRow[] | null) => {
-    const writer = new RawSqliteWriter(join(dir, name), revisions);
+  const runRaw = (name: string, advanceSession: boolean) => {
+    const writer = new RawSqliteWriter(join(dir, name), { durability: DEFAULT_DURABILITY, advanceSession });
     try {
       writer.writeInBatches(warmupRows, batchSize);
       return writer.writeInBatches(measuredRows, batchSize);
@@ -167,15 +168,15 @@ async function burstRound(dir: string, warmupEvents: readonly EventInput[], burs
       writer.close();
     }
   };
-  const rawMs = runRaw('raw-events.db', null);
-  const rawAllMs = runRaw('raw-all-writes.db', measuredRevisions);
+  const rawMs = runRaw('raw-events.db', false);
+  const rawAllMs = runRaw('raw-all-writes.db', true);
   return {
     eventsPerSecond: (burstEvents.length / measured.elapsedMs) * 1000,
     commits: measured.commits,
     averageBatch,
     rawRowsPerSecond: (measuredRows.length / rawMs) * 1000,
     rawAllRowsPerSecond: (measuredRows.length / rawAllMs) * 1000,
-    revisionRows: measuredRevisions.length,
+    revisionRows: measuredRows.filter((row) => row.revision !== null).length,
   };
 }
 
@@ -196,38 +197,39 @@ function pooled(runs: readonly Float64Array[], skip: number): Float64Array {
 }
 
 /**
- * The recorder under load on real SQLite files with the default durability (`full`): the
- * latency of one event under a paced, realistic load (against plain SQLite writing the same
- * rows at the same pace), and throughput under bursts against plain batched inserts of
- * the same rows.
+ * The recorder under load on real SQLite files with the default durability (`normal`:
+ * synchronous=NORMAL, WAL auto-checkpoint off, checkpoints after a quiet period): the latency
+ * of one event under a paced, realistic load (against plain SQLite writing the same rows at
+ * the same pace, opened the same way), and throughput under bursts against plain batched
+ * inserts of the same rows. The paced load is also run with durability `full` for context.
  */
 export async function runRecorderBench(options: RecorderBenchOptions = DEFAULT_RECORDER_BENCH_OPTIONS): Promise<BenchResult[]> {
   // Paced runs first, each on a fresh database, so that the writeback of the burst runs'
-  // big files cannot land on their fsyncs. The three kinds of run alternate so that the
-  // disk's slow moments fall on all of them alike.
+  // big files cannot land on their commits (nor on the fsyncs of the 'full' runs). The three
+  // kinds of run alternate so that the disk's slow moments fall on all of them alike.
   const pacedCount = Math.round(options.pacedRatePerSecond * (options.pacedSeconds + options.pacedWarmupSeconds));
   const pacedWarmup = Math.round(options.pacedRatePerSecond * options.pacedWarmupSeconds);
   const pacedEvents = generateEditorEvents(pacedCount, 11);
   const pacedRuns: PacedRun[] = [];
-  const normalRuns: PacedRun[] = [];
+  const fullRuns: PacedRun[] = [];
   const rawPacedRuns: Float64Array[] = [];
   for (let round = 0; round < options.pacedRounds; round++) {
     await withTempDir('interviewlm-bench-paced-', async (roundDir) => {
-      const run = await recordPaced(join(roundDir, 'full'), pacedEvents, options.pacedRatePerSecond, 'full');
+      const run = await recordPaced(join(roundDir, 'default'), pacedEvents, options.pacedRatePerSecond, DEFAULT_DURABILITY);
       pacedRuns.push(run);
-      const writer = new RawSqliteWriter(join(roundDir, 'raw-paced.db'), run.revisions);
+      const writer = new RawSqliteWriter(join(roundDir, 'raw-paced.db'), { durability: DEFAULT_DURABILITY, advanceSession: true });
       try {
         rawPacedRuns.push(await writer.writePaced(run.rows, options.pacedRatePerSecond));
       } finally {
         writer.close();
       }
-      normalRuns.push(await recordPaced(join(roundDir, 'normal'), pacedEvents, options.pacedRatePerSecond, 'normal'));
+      fullRuns.push(await recordPaced(join(roundDir, 'full'), pacedEvents, options.pacedRatePerSecond, 'full'));
     });
   }
   const pacedLatency = summarize(pooled(pacedRuns.map((run) => run.latencies), pacedWarmup));
   const pacedFromSchedule = summarize(pooled(pacedRuns.map((run) => run.fromSchedule), pacedWarmup));
   const rawPaced = summarize(pooled(rawPacedRuns, pacedWarmup));
-  const normalPaced = summarize(pooled(normalRuns.map((run) => run.latencies), pacedWarmup));
+  const fullPaced = summarize(pooled(fullRuns.map((run) => run.latencies), pacedWarmup));
   const p99PerRound = (runs: readonly Float64Array[]) => runs.map((run) => formatMs(summarize(run.subarray(pacedWarmup)).p99)).join(' / ');
   const pacedCommits = pacedRuns.reduce((total, run) => total + run.commits, 0);
   const pacedRows = pacedRuns.reduce((total, run) => total + run.rows.length, 0);
@@ -254,13 +256,15 @@ export async function runRecorderBench(options: RecorderBenchOptions = DEFAULT_R
     .map(([type, count]) => `${type} ${formatNumber((100 * count) / burstEvents.length, count * 100 < burstEvents.length ? 2 : 0)}%`)
     .join(', ');
   const roundsNote = `median of ${options.rounds} rounds, each on a fresh database`;
+  const synchronous = `synchronous=${synchronousOf(DEFAULT_DURABILITY)}`;
+  const opened = `opened by openRecordingDatabase with durability '${DEFAULT_DURABILITY}' as the recorder's (migration 0001, WAL, ${synchronous}, wal_autocheckpoint=0 with a checkpoint after a quiet period)`;
   return [
     {
       id: 'recorder.events_per_s',
       value: eventsPerSecond,
       unit: 'events/s',
       note:
-        `SessionRecordingService.recordEvent, synchronous=FULL: ${formatNumber(burstEvents.length)} events (${mix}) into one session from ${options.producers} producers, ` +
+        `SessionRecordingService.recordEvent, durability '${DEFAULT_DURABILITY}' (the default: ${synchronous}): ${formatNumber(burstEvents.length)} events (${mix}) into one session from ${options.producers} producers, ` +
         `each issuing bursts of ${options.burstSize} without awaiting them one by one, after ${formatNumber(options.warmupEvents)} warm-up events; ${roundsNote} ` +
         `(${perRound((round) => formatNumber(round.eventsPerSecond))} events/s); ${formatNumber(first.commits)} commits per round, batches averaged ${formatNumber(first.averageBatch, 1)} events`,
     },
@@ -269,9 +273,9 @@ export async function runRecorderBench(options: RecorderBenchOptions = DEFAULT_R
       value: rawRowsPerSecond,
       unit: 'rows/s',
       note:
-        `plain better-sqlite3 inserting the same ${formatNumber(burstEvents.length)} events rows (read back from the recorder's file: same session id, hashes and data JSON) ` +
-        `with one prepared INSERT, ${Math.round(first.averageBatch)} rows per transaction (the recorder's average batch), into a database opened by openRecordingDatabase ` +
-        `(migration 0001, WAL, synchronous=FULL) after the same warm-up rows; ${roundsNote}, right after the recorder's (${perRound((round) => formatNumber(round.rawRowsPerSecond))} rows/s)`,
+        `plain better-sqlite3 inserting the same ${formatNumber(burstEvents.length)} events rows (read back from the recorder's file: same session id, revision, hashes and data JSON) ` +
+        `with one single-row prepared INSERT of all 8 columns, ${Math.round(first.averageBatch)} rows per transaction (the recorder's average batch), into a database ${opened} ` +
+        `after the same warm-up rows; ${roundsNote}, right after the recorder's (${perRound((round) => formatNumber(round.rawRowsPerSecond))} rows/s)`,
     },
     {
       id: 'recorder.throughput_ratio',
@@ -284,7 +288,8 @@ export async function runRecorderBench(options: RecorderBenchOptions = DEFAULT_R
       value: rawAllRowsPerSecond,
       unit: 'rows/s',
       note:
-        `context: the same batches also writing everything else the recorder's transaction writes (${formatNumber(first.revisionRows)} file_revisions rows, one sessions UPDATE per batch), ` +
+        `context: the same batches also writing everything else the recorder's transaction writes (one sessions UPDATE per batch; the ${formatNumber(first.revisionRows)} rows with a revision ` +
+        `are indexed by events_by_file_revision in both variants), ` +
         `still without validation, hashing or promises; ${roundsNote} (${perRound((round) => formatNumber(round.rawAllRowsPerSecond))} rows/s); ` +
         `recorder.events_per_s / this = ${formatNumber(eventsPerSecond / rawAllRowsPerSecond, 2)}`,
     },
@@ -294,7 +299,7 @@ export async function runRecorderBench(options: RecorderBenchOptions = DEFAULT_R
       unit: 'ms',
       note:
         `recordEvent call to resolve (performance.now), paced at ${formatNumber(options.pacedRatePerSecond)} events/s (the editor stream: keystroke, code_edit, cursor) from a 1 ms timer ` +
-        `for ${options.pacedSeconds} s on a fresh database, synchronous=FULL; ${options.pacedRounds} rounds pooled, ${formatNumber(pacedLatency.count)} events after each round's ${options.pacedWarmupSeconds} s warm-up ` +
+        `for ${options.pacedSeconds} s on a fresh database, durability '${DEFAULT_DURABILITY}' (${synchronous}); ${options.pacedRounds} rounds pooled, ${formatNumber(pacedLatency.count)} events after each round's ${options.pacedWarmupSeconds} s warm-up ` +
         `(p99 per round ${p99PerRound(pacedRuns.map((run) => run.latencies))} ms); p50 ${formatMs(pacedLatency.p50)}, p95 ${formatMs(pacedLatency.p95)}, max ${formatMs(pacedLatency.max)} ms; ` +
         `${formatNumber(pacedRows / pacedCommits, 1)} events per commit; from each event's scheduled time instead of its call: p99 ${formatMs(pacedFromSchedule.p99)} ms`,
     },
@@ -303,17 +308,17 @@ export async function runRecorderBench(options: RecorderBenchOptions = DEFAULT_R
       value: rawPaced.p99,
       unit: 'ms',
       note:
-        `context, the disk's floor under recorder.p99_ms: plain better-sqlite3 writing the rows each paced run produced (events, file_revisions, sessions UPDATE) at the same pace, ` +
-        `each timer tick's due rows in one transaction, synchronous=FULL, write call to commit, run right after it; pooled over the ${options.pacedRounds} rounds ` +
+        `context, the disk's floor under recorder.p99_ms: plain better-sqlite3 writing the rows each paced run produced (events rows, one sessions UPDATE per transaction) at the same pace, ` +
+        `each timer tick's due rows in one transaction, into a database ${opened}, write call to commit, run right after it; pooled over the ${options.pacedRounds} rounds ` +
         `(p99 per round ${p99PerRound(rawPacedRuns)} ms); p50 ${formatMs(rawPaced.p50)}, p95 ${formatMs(rawPaced.p95)}, max ${formatMs(rawPaced.max)} ms`,
     },
     {
-      id: 'recorder.p99_ms_durability_normal',
-      value: normalPaced.p99,
+      id: 'recorder.p99_ms_durability_full',
+      value: fullPaced.p99,
       unit: 'ms',
       note:
-        `context: recorder.p99_ms's load with durability 'normal' (synchronous=NORMAL: no fsync per commit), run in the same rounds ` +
-        `(p99 per round ${p99PerRound(normalRuns.map((run) => run.latencies))} ms); p50 ${formatMs(normalPaced.p50)}, p95 ${formatMs(normalPaced.p95)}, max ${formatMs(normalPaced.max)} ms`,
+        `context: recorder.p99_ms's load with durability 'full' (synchronous=FULL: an fsync of the WAL per commit), run in the same rounds ` +
+        `(p99 per round ${p99PerRound(fullRuns.map((run) => run.latencies))} ms); p50 ${formatMs(fullPaced.p50)}, p95 ${formatMs(fullPaced.p95)}, max ${formatMs(fullPaced.max)} ms`,
     },
     {
       id: 'recorder.p99_ms_saturated',

@@ -1,5 +1,6 @@
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
+import type { EventRow as StoredEventRow } from '../../electron/services/db/rows';
 import type { SqliteDatabase } from '../../electron/services/db/sqlite';
 import type { ReplayFile } from '../../shared/ipc/contract';
 import { applyFileEvent, type FileState, type ReplayEvent } from '../../shared/replay/fileState';
@@ -35,13 +36,8 @@ export const DEFAULT_REPLAY_BENCH_OPTIONS: ReplayBenchOptions = {
 /** The interview starts at a fixed instant so every run records the same timestamps. */
 const SESSION_START = Date.UTC(2025, 0, 15, 9, 0, 0);
 
-interface EventRow {
-  seq: number;
-  timestamp: number;
-  type: string;
-  file_id: string | null;
-  data: string;
-}
+/** The columns of an events row that replay folds. */
+type EventRow = Pick<StoredEventRow, 'seq' | 'timestamp' | 'type' | 'file_id' | 'data'>;
 
 interface ReplayPointSample {
   fileId: string;
@@ -155,12 +151,12 @@ export async function runReplayBench(options: ReplayBenchOptions = DEFAULT_REPLA
         .get(sessionId)!;
       const kinds = Object.fromEntries(
         db
-          .prepare<[string], { kind: string; count: number }>('SELECT kind, COUNT(*) AS count FROM file_revisions WHERE session_id = ? GROUP BY kind')
+          .prepare<[string], { kind: string; count: number }>('SELECT revision AS kind, COUNT(*) AS count FROM events WHERE session_id = ? AND revision IS NOT NULL GROUP BY revision')
           .all(sessionId)
           .map((row) => [row.kind, row.count]),
       );
       const files = db
-        .prepare<[string], { file_id: string; first: number }>('SELECT file_id, MIN(seq) AS first FROM file_revisions WHERE session_id = ? GROUP BY file_id')
+        .prepare<[string], { file_id: string; first: number }>('SELECT file_id, MIN(seq) AS first FROM events WHERE session_id = ? AND revision IS NOT NULL GROUP BY file_id')
         .all(sessionId);
       if (stats.eventCount < 100_000 || stats.snapshotCount < 2_000) {
         throw new Error(`the synthetic session is too small: ${stats.eventCount} events, ${stats.snapshotCount} snapshots`);

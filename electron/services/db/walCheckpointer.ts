@@ -34,7 +34,9 @@ export class WalCheckpointer {
     const now = this.now();
     this.oldestUncheckpointedCommit ??= now;
     if (now - this.oldestUncheckpointedCommit >= this.policy.maxDeferMs) {
-      this.checkpoint();
+      // After this turn's acknowledgements have gone out, not before them.
+      this.oldestUncheckpointedCommit = now;
+      setImmediate(() => this.checkpoint());
       return;
     }
     if (this.timer) {
