@@ -38,12 +38,12 @@ export function createIpcRouter<K extends IpcContract>(contract: K, handlers: Ip
     async invoke(channel, args) {
       const route = typeof channel === 'string' ? routes.get(channel) : undefined;
       if (!route) return fail(new AppError('UNKNOWN_CHANNEL', `No IPC channel named ${JSON.stringify(channel)}`));
-      const parsed = route.spec.request.safeParse(args);
-      if (!parsed.success) {
-        const issues = describeIssues(parsed.error);
-        return fail(new AppError('VALIDATION_FAILED', `Invalid request to ${channel}: ${issues[0]!.path}: ${issues[0]!.message}`, { issues }));
-      }
       try {
+        const parsed = route.spec.request.safeParse(args);
+        if (!parsed.success) {
+          const issues = describeIssues(parsed.error);
+          return fail(new AppError('VALIDATION_FAILED', `Invalid request to ${channel}: ${issues[0]!.path}: ${issues[0]!.message}`, { issues }));
+        }
         const value = await route.handler(...(parsed.data as unknown[]));
         const response = route.spec.response.safeParse(value);
         if (!response.success) throw new Error(`Response of ${channel} breaks the contract: ${JSON.stringify(describeIssues(response.error))}`);

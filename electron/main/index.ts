@@ -88,7 +88,7 @@ function createMainWindow(): BrowserWindow {
     minHeight: 560,
     show: false,
     backgroundColor: '#101426',
-    webPreferences: secureWebPreferences(PRELOAD_FILE),
+    webPreferences: secureWebPreferences(PRELOAD_FILE, { devTools: !app.isPackaged }),
   });
   mainWindow = window;
   window.once('ready-to-show', () => window.show());

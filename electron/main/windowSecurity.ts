@@ -4,9 +4,11 @@ import type { WebPreferences } from 'electron';
  * The web preferences of every InterviewLM window: the page runs sandboxed, isolated from
  * the preload, with no Node; the preload is its only way to the main process.
  */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+export function secureWebPreferences(preloadPath: string, options: { devTools: boolean } = { devTools: false }): WebPreferences {
   return {
     preload: preloadPath,
+    // A candidate with DevTools could call the bridge by hand; only development builds get them.
+    devTools: options.devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

@@ -111,7 +111,7 @@ export function applyFileEvent(state: FileState | null, event: ReplayEvent): Fil
       return {
         fileId,
         fileName: data.fileName,
-        language: data.language ?? state?.language ?? null,
+        language: data.language ?? null,
         content: data.content ?? '',
         exists: true,
         seq: event.seq,

@@ -46,7 +46,10 @@ export function openRecordingDatabase(options: RecordingDatabaseOptions): Record
     if (mode !== 'wal') throw Object.assign(new Error(`journal_mode is ${String(mode)}, not wal`), { code: 'SQLITE_READONLY' });
     db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     // Reading the schema touches page 1, so a file that is not a database fails here, at open.
-    migrate(db);
+    const version = migrate(db);
+    // A file we may read but not write (permissions, a read-only volume) fails here, not at the
+    // first event: rewriting user_version is a real, harmless write.
+    db.pragma(`user_version = ${version}`);
   } catch (error) {
     db?.close();
     lock?.release();
@@ -61,15 +64,18 @@ export function openRecordingDatabase(options: RecordingDatabaseOptions): Record
     noteCommit: () => checkpointer.noteCommit(),
     close: () => {
       checkpointer.dispose();
-      if (opened.open) {
-        // Fold the WAL back into the main file so the closed database is one self-contained file.
-        try {
-          opened.pragma('wal_checkpoint(TRUNCATE)');
-        } finally {
-          opened.close();
+      try {
+        if (opened.open) {
+          // Fold the WAL back into the main file so the closed database is one self-contained file.
+          try {
+            opened.pragma('wal_checkpoint(TRUNCATE)');
+          } finally {
+            opened.close();
+          }
         }
+      } finally {
+        held.release();
       }
-      held.release();
     },
   };
 }

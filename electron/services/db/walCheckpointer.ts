@@ -24,6 +24,8 @@ export class WalCheckpointer {
     private readonly db: SqliteDatabase,
     private readonly policy: WalCheckpointPolicy = DEFAULT_WAL_CHECKPOINT_POLICY,
     private readonly now: () => number = Date.now,
+    /** Sees a failed checkpoint (a full disk): the data is safe in the WAL, so it is only reported. */
+    private readonly onError: (error: unknown) => void = (error) => console.error('[interviewlm] WAL checkpoint failed:', error),
   ) {
     db.pragma('wal_autocheckpoint = 0');
   }
@@ -53,7 +55,11 @@ export class WalCheckpointer {
     this.clearTimer();
     if (this.disposed || !this.db.open) return;
     this.oldestUncheckpointedCommit = null;
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   dispose(): void {

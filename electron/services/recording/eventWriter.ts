@@ -92,6 +92,8 @@ export class EventWriter {
     private readonly maxBatchEvents: number,
     /** Called after each commit (the database schedules its WAL checkpoint from it). */
     private readonly onCommitted: () => void = () => {},
+    /** Sees failures of that after-commit work, which must never reach a caller. */
+    private readonly onHousekeepingError: (error: unknown) => void = () => {},
   ) {
     this.insertEvent = db.prepare(`INSERT INTO events ${EVENT_COLUMNS} VALUES ${EVENT_PLACEHOLDERS}`);
     this.insertEventChunk = db.prepare(`INSERT INTO events ${EVENT_COLUMNS} VALUES ${Array(ROWS_PER_INSERT).fill(EVENT_PLACEHOLDERS).join(', ')}`);
@@ -162,13 +164,18 @@ export class EventWriter {
     }
     this.commits += 1;
     this.committedEvents += batch.length;
-    this.onCommitted();
     for (const [cursor, draft] of drafts) {
       cursor.lastSeq = draft.seq;
       cursor.lastHash = draft.hash;
       cursor.lastTimestamp = draft.timestamp;
     }
     batch.forEach((queued, i) => queued.resolve(acks[i]!));
+    // The batch is committed and acknowledged; nothing after this may undo that.
+    try {
+      this.onCommitted();
+    } catch (error) {
+      this.onHousekeepingError(error);
+    }
   }
 
   private writeBatch(batch: QueuedEvent[], drafts: Map<SessionCursor, CursorDraft>, acks: EventAck[]): void {

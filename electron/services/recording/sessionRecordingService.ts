@@ -81,7 +81,7 @@ export class SessionRecordingService {
 
   constructor(private readonly deps: SessionRecordingDeps) {
     this.store = new SessionStore(deps.db);
-    this.writer = new EventWriter(deps.db, deps.databasePath, deps.settings.maxBatchEvents, deps.onCommitted);
+    this.writer = new EventWriter(deps.db, deps.databasePath, deps.settings.maxBatchEvents, deps.onCommitted, deps.onListenerError);
     this.snapshots = new SnapshotEncoder(deps.settings);
     this.now = deps.now ?? Date.now;
     this.newSessionId = deps.newSessionId ?? (() => `ses_${randomUUID().replaceAll('-', '')}`);
@@ -231,9 +231,9 @@ export class SessionRecordingService {
   /** Re-hashes a session's events; names the first seq that does not match. */
   async verifySession(sessionId: string): Promise<ChainVerification> {
     const id = parseOrThrow(SessionIdSchema, sessionId, 'session id');
-    const row = this.requireRow(id);
+    // Commit what is queued first, so the chain and the session row describe the same events.
     this.writer.flushNow();
-    return verifySessionChain(this.deps.db, row);
+    return verifySessionChain(this.deps.db, this.requireRow(id));
   }
 
   /** Transactions and events committed since start (the average batch size is their ratio). */

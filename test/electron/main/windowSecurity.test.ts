@@ -13,7 +13,13 @@ describe('secureWebPreferences', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      devTools: false,
     });
+  });
+
+  it('opens DevTools only when asked (development builds)', () => {
+    expect(secureWebPreferences('/p').devTools).toBe(false);
+    expect(secureWebPreferences('/p', { devTools: true }).devTools).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../../../electron/services/db/migrations/index';
@@ -110,6 +111,22 @@ describe('openRecordingDatabase', () => {
     const dirAsDatabase = join(temp.dir, 'dir.db');
     mkdirSync(dirAsDatabase);
     expect(openError(dirAsDatabase).code).toBe('DATABASE_UNWRITABLE');
+  });
+
+  // Permission bits do not bind root, so the opener runs as an unprivileged user; that needs root to arrange.
+  it.runIf(process.getuid?.() === 0)('reports a database file it may read but not write as DATABASE_UNWRITABLE at open', async () => {
+    const dir = join(temp.dir, 'data');
+    createServices(configForDataDir(dir)).dispose();
+    chmodSync(temp.dir, 0o755);
+    chmodSync(dir, 0o777);
+    chmodSync(join(dir, 'interviewlm.db'), 0o444);
+    chmodSync(join(dir, 'interviewlm.db.lock'), 0o666);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/tryOpenDataDir.ts'), dir], {
+      cwd: repoRoot,
+      uid: 65534,
+      gid: 65534,
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, code: 'DATABASE_UNWRITABLE', message: expect.stringContaining(dir) });
   });
 
   it('refuses a database from a newer app version with DATABASE_TOO_NEW', () => {
