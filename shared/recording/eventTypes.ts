@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FileIdSchema } from './session';
 
 /**
  * The vocabulary of a recording: every event type the recorder accepts, with the schema
@@ -81,7 +82,7 @@ export function isServiceEventType(type: string): type is ServiceEventType {
 /** What a caller passes to `recordEvent` (the seed's `{ type, fileId?, data }`). */
 export const EventInputSchema = z.object({
   type: z.string().min(1).max(64),
-  fileId: z.string().min(1).max(256).optional(),
+  fileId: FileIdSchema.optional(),
   data: z.unknown(),
 });
 export type EventInput = z.infer<typeof EventInputSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identifierSchema } from './identifier';
 
 /** Lifecycle of a recording. Only ACTIVE sessions accept events. */
 export const SessionStatusSchema = z.enum(['ACTIVE', 'COMPLETED', 'ABANDONED', 'EXPIRED']);
@@ -20,14 +21,15 @@ const JsonObjectSchema = z.record(z.string(), z.unknown());
 /** `createSession`'s optional second argument. */
 export const CreateSessionOptionsSchema = z.strictObject({
   /** Question the candidate starts on, if known. */
-  questionId: z.string().min(1).max(256).optional(),
+  questionId: identifierSchema(256).optional(),
   /** Free-form metadata kept with the session (interview code, proctor, machine...). */
   metadata: JsonObjectSchema.optional(),
 });
 export type CreateSessionOptions = z.infer<typeof CreateSessionOptionsSchema>;
 
-export const CandidateIdSchema = z.string().min(1).max(256);
-export const SessionIdSchema = z.string().min(1).max(128);
+export const CandidateIdSchema = identifierSchema(256);
+export const SessionIdSchema = identifierSchema(128);
+export const FileIdSchema = identifierSchema(256);
 
 /** A session recording, as the services return it. Times are ISO-8601 strings. */
 export const SessionSchema = z.object({
@@ -77,9 +79,9 @@ export type ClaudeInteraction = z.infer<typeof ClaudeInteractionSchema>;
 
 /** `recordCodeSnapshot`'s input, as in the seed. */
 export const CodeSnapshotSchema = z.strictObject({
-  fileId: z.string().min(1).max(256),
-  fileName: z.string().min(1).max(1024),
-  language: z.string().min(1).max(64),
+  fileId: FileIdSchema,
+  fileName: identifierSchema(1024),
+  language: identifierSchema(64),
   content: z.string(),
 });
 export type CodeSnapshot = z.infer<typeof CodeSnapshotSchema>;

@@ -12,6 +12,7 @@ import {
 import { findNonJsonValue } from '../../../shared/recording/jsonValue';
 import {
   CandidateIdSchema,
+  FileIdSchema,
   ClaudeInteractionSchema,
   ClosedSessionStatusSchema,
   CodeSnapshotSchema,
@@ -94,6 +95,7 @@ export class SessionRecordingService {
     const candidate = parseOrThrow(CandidateIdSchema, candidateId, 'candidate id');
     const options = parseOrThrow(CreateSessionOptionsSchema.optional(), opts, 'session options') ?? {};
     const metadataJson = this.toJson(options.metadata ?? {}, 'session metadata');
+    this.checkSize(Buffer.byteLength(metadataJson), 'session metadata');
     const id = this.newSessionId();
     const startedAt = this.now();
     const cursor: SessionCursor = { sessionId: id, lastSeq: 0, lastHash: genesisHash(id), lastTimestamp: startedAt };
@@ -123,12 +125,10 @@ export class SessionRecordingService {
         }
         throw new AppError('UNKNOWN_EVENT_TYPE', `Unknown event type ${JSON.stringify(type)}`, { type });
       }
-      if (fileId !== undefined && (typeof fileId !== 'string' || fileId.length === 0 || fileId.length > 256)) {
-        throw new AppError('VALIDATION_FAILED', 'fileId must be a non-empty string of at most 256 characters');
-      }
+      if (fileId !== undefined) parseOrThrow(FileIdSchema, fileId, 'fileId');
       if (fileId === undefined && FILE_EVENT_TYPES.has(type)) throw new AppError('VALIDATION_FAILED', `"${type}" events need a fileId`);
-      parseOrThrow(CANDIDATE_EVENT_DATA[type], data, `"${type}" data`);
-      const body = this.bodyOf(type, data);
+      // Serialise once and validate what was serialised: that text is what gets stored and hashed.
+      const body = this.bodyOf(type, data, (stored) => parseOrThrow(CANDIDATE_EVENT_DATA[type], stored, `"${type}" data`));
       const cursor = this.cursorFor(sessionId);
       if (fileId !== undefined && (type === 'file_created' || type === 'file_deleted')) this.snapshots.resetFile(sessionId, fileId);
       return this.writer.enqueue({ cursor, type, fileId: fileId ?? null, body, stats: null, recordedAt: this.now() });
@@ -148,7 +148,8 @@ export class SessionRecordingService {
   /** Records a file's content; stored as a patch against the file's previous snapshot, or a checkpoint. */
   async recordCodeSnapshot(sessionId: string, snapshot: CodeSnapshot): Promise<EventAck> {
     const value = parseOrThrow(CodeSnapshotSchema, snapshot, 'code snapshot');
-    this.checkSize(Buffer.byteLength(value.content), 'code snapshot content');
+    // Measured as stored: a checkpoint holds the content as a JSON string, escapes and all.
+    this.checkSize(Buffer.byteLength(JSON.stringify(value.content)), 'code snapshot content');
     const cursor = this.cursorFor(sessionId);
     const event: PendingEvent = { cursor, type: 'code_snapshot', fileId: value.fileId, body: { dataJson: '', bytes: 0, revisionKind: null }, stats: { snapshots: 1 }, recordedAt: this.now() };
     event.body = this.snapshots.encode(sessionId, value, event);
@@ -305,17 +306,27 @@ export class SessionRecordingService {
   }
 
   private toJson(data: unknown, what: string): string {
-    const problem = findNonJsonValue(data);
-    if (problem) throw new AppError('NOT_JSON', `${what} is not JSON: ${problem.reason} at ${problem.path}`, problem);
-    return JSON.stringify(data);
+    try {
+      const problem = findNonJsonValue(data);
+      if (problem) throw new AppError('NOT_JSON', `${what} is not JSON: ${problem.reason} at ${problem.path}`, problem);
+      const json = JSON.stringify(data);
+      if (typeof json !== 'string') throw new AppError('NOT_JSON', `${what} is not JSON`);
+      return json;
+    } catch (error) {
+      // A getter or proxy that throws while being read is as unserialisable as a BigInt.
+      if (error instanceof AppError) throw error;
+      throw new AppError('NOT_JSON', `${what} could not be serialised: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** Serialises and size-checks an event's data; throws before anything is queued. */
-  private bodyOf(type: string, data: unknown): EventBody {
+  private bodyOf(type: string, data: unknown, validateStored?: (stored: unknown) => void): EventBody {
     const dataJson = this.toJson(data, `"${type}" data`);
     const bytes = Buffer.byteLength(dataJson);
     this.checkSize(bytes, `"${type}" data`);
-    return { dataJson, bytes, revisionKind: revisionKindOf(type, data) };
+    const stored: unknown = validateStored ? JSON.parse(dataJson) : data;
+    validateStored?.(stored);
+    return { dataJson, bytes, revisionKind: revisionKindOf(type, stored) };
   }
 
   /** Queues a service-written event (the data is ours, validated by the caller). */

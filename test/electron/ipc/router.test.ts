@@ -58,6 +58,13 @@ describe('the IPC contract over an in-memory transport', () => {
     expect(env.services.database.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
   });
 
+  it('never throws, even at arguments whose getters throw', async () => {
+    const hostile = { get candidateId(): string { throw new Error('gotcha'); } };
+    const args = [new Proxy({}, { get: () => { throw new Error('proxy trap'); }, ownKeys: () => { throw new Error('proxy trap'); } })];
+    await expect(host.router.invoke('sessions:createSession', [hostile])).resolves.toMatchObject({ ok: false });
+    await expect(host.router.invoke('sessions:recordEvent', args)).resolves.toMatchObject({ ok: false });
+  });
+
   it('answers an unknown channel with UNKNOWN_CHANNEL', async () => {
     expect(await host.router.invoke('sessions:dropTables', [])).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     expect(await host.router.invoke(42 as never, [])).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });

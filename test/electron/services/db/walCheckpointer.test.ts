@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openRecordingDatabase, type RecordingDatabase } from '../../../../electron/services/db/recordingDatabase';
+import { WalCheckpointer } from '../../../../electron/services/db/walCheckpointer';
 import { makeTempDir } from '../../../helpers/tempServices';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,14 +72,15 @@ describe('WAL checkpoints', () => {
     expect(checkpoints()).toBe(1);
   });
 
-  it('stop when the database closes', async () => {
+  it('stop when disposed, even with a quiet-period checkpoint pending', async () => {
     const db = open(30);
-    commitSome(db, 3);
-    db.close();
-    database = undefined;
-    // close() folds the WAL in once (TRUNCATE); the pending quiet-period checkpoint must not follow.
-    const atClose = checkpoints();
+    const checkpointer = new WalCheckpointer(db.db, { quietMs: 30, maxDeferMs: 60_000 });
+    checkpointer.noteCommit();
+    checkpointer.dispose();
     await sleep(100);
-    expect(checkpoints()).toBe(atClose);
+    expect(checkpoints()).toBe(0);
+    checkpointer.noteCommit();
+    await sleep(100);
+    expect(checkpoints()).toBe(0);
   });
 });

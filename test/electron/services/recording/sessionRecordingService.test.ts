@@ -96,6 +96,33 @@ describe('SessionRecordingService', () => {
       expect((await env.services.sessions.getSession(id)).lastSeq).toBe(1);
     });
 
+    it('refuses ids that would not read back as written (unpaired UTF-16 surrogates)', async () => {
+      const { id } = await env.services.sessions.createSession('cand');
+      const error = await rejectionOf(env.services.sessions.recordEvent(id, { type: 'file_created', fileId: 'f\uD800', data: { fileName: 'a' } }));
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('surrogate') });
+      expect(await rejectionOf(env.services.sessions.createSession('cand\uDC00'))).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(countRows(env, 'SELECT count(*) AS n FROM events WHERE session_id = ?', id)).toBe(1);
+    });
+
+    it('stores and validates one serialisation, so data that changes while being read cannot slip through', async () => {
+      const { id } = await env.services.sessions.createSession('cand');
+      let reads = 0;
+      const shifty = {
+        get rangeOffset() {
+          reads += 1;
+          return reads === 1 ? 0 : -5;
+        },
+        rangeLength: 0,
+        text: 'x',
+      };
+      await env.services.sessions.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'a', content: '' } });
+      const error = await rejectionOf(env.services.sessions.recordEvent(id, { type: 'code_edit', fileId: 'f', data: { changes: [shifty] } }));
+      expect(error.code).toBe('VALIDATION_FAILED');
+      const throwing = { text: 'n', get boom(): string { throw new Error('getter exploded'); } };
+      expect(await rejectionOf(env.services.sessions.recordEvent(id, { type: 'note', data: throwing }))).toMatchObject({ code: 'NOT_JSON' });
+      expect(countRows(env, 'SELECT count(*) AS n FROM events WHERE session_id = ?', id)).toBe(2);
+    });
+
     it('refuses cyclic data', async () => {
       const { id } = await env.services.sessions.createSession('cand');
       const data: Record<string, unknown> = { text: 'loop' };
@@ -208,11 +235,21 @@ describe('SessionRecordingService', () => {
       expect(env.services.replay.getFileAt(id, 'f', { seq: events[3]!.seq })?.content).toBe(content(3));
     });
 
-    it('refuses a snapshot over the size cap', async () => {
+    it('refuses a snapshot over the size cap, measured as stored (escapes included)', async () => {
       const { id } = await env.services.sessions.createSession('cand');
       const error = await rejectionOf(
         env.services.sessions.recordCodeSnapshot(id, { fileId: 'f', fileName: 'a', language: 'python', content: 'x'.repeat(1024 * 1024 + 1) }),
       );
+      expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+      // 300k control characters are 300 KB of text but 1.8 MB as JSON (\u0001 each).
+      const escaped = await rejectionOf(
+        env.services.sessions.recordCodeSnapshot(id, { fileId: 'f', fileName: 'a', language: 'python', content: '\u0001'.repeat(300_000) }),
+      );
+      expect(escaped.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('caps session metadata like event data', async () => {
+      const error = await rejectionOf(env.services.sessions.createSession('cand', { metadata: { blob: 'x'.repeat(1024 * 1024) } }));
       expect(error.code).toBe('PAYLOAD_TOO_LARGE');
     });
   });
