@@ -100,7 +100,8 @@ export class SessionRecordingService {
     const startedAt = this.now();
     const cursor: SessionCursor = { sessionId: id, lastSeq: 0, lastHash: genesisHash(id), lastTimestamp: startedAt };
     const row = { id, candidateId: candidate, questionId: options.questionId ?? null, startedAt, genesisHash: cursor.lastHash, metadata: metadataJson };
-    const body = this.bodyOf('session_started', { candidateId: candidate, questionId: row.questionId });
+    // Everything the row says about the session is also in its first event, so the chain covers it.
+    const body = this.bodyOf('session_started', { candidateId: candidate, questionId: row.questionId, metadata: options.metadata ?? {} });
     // The row and its first event commit together: a failed start leaves nothing behind.
     const started = this.writer.enqueue({ cursor, type: 'session_started', fileId: null, body, stats: null, recordedAt: startedAt, alsoWrite: () => this.store.insert(row) });
     this.open.set(id, { cursor, closing: null });

@@ -62,6 +62,23 @@ describe('verifySession: the tamper-evident hash chain', () => {
     expect(await env.services.sessions.verifySession(sessionId)).toMatchObject({ valid: false, firstBrokenSeq: 3 });
   });
 
+  it.each([
+    ['a counter', 'UPDATE sessions SET tests_passed = 1 WHERE id = ?', /tests passed/],
+    ['the candidate', "UPDATE sessions SET candidate_id = 'someone_else' WHERE id = ?", /candidate/],
+    ['the status', "UPDATE sessions SET status = 'ABANDONED' WHERE id = ?", /status/],
+    ['the metadata', `UPDATE sessions SET metadata = '{"proctor":"x"}' WHERE id = ?`, /metadata/],
+  ])('detects %s of the sessions row edited to disagree with the events', async (_what, sql, reason) => {
+    run(sql, sessionId);
+    expect(await env.services.sessions.verifySession(sessionId)).toMatchObject({ valid: false, reason: expect.stringMatching(reason) });
+  });
+
+  it('detects the close event cut off with the head re-pointed to match', async () => {
+    const head = env.services.database.db.prepare('SELECT seq, hash FROM events WHERE session_id = ? AND seq = 11').get(sessionId) as { seq: number; hash: string };
+    run('DELETE FROM events WHERE session_id = ? AND seq = 12', sessionId);
+    run('UPDATE sessions SET last_seq = ?, last_hash = ?, data_bytes = data_bytes - 19 WHERE id = ?', head.seq, head.hash, sessionId);
+    expect(await env.services.sessions.verifySession(sessionId)).toMatchObject({ valid: false, reason: expect.stringMatching(/status/) });
+  });
+
   it('reports unknown sessions as such', async () => {
     await expect(env.services.sessions.verifySession('ses_unknown')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
   });
