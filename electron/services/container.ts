@@ -38,6 +38,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       databasePath: database.path,
       settings: config.recorder,
       onCommitted: database.noteCommit,
+      loadFileLengths: (sessionId) => new Map(replay.getFilesAt(sessionId, { seq: Number.MAX_SAFE_INTEGER }).map((file) => [file.fileId, file.content.length])),
       ...(overrides.now ? { now: overrides.now } : {}),
       onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
     }), database.path);

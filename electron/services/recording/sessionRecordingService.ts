@@ -8,6 +8,7 @@ import {
   isServiceEventType,
   type EventAck,
   type EventInput,
+  type TextChange,
 } from '../../../shared/recording/eventTypes';
 import { findNonJsonValue } from '../../../shared/recording/jsonValue';
 import {
@@ -35,6 +36,7 @@ import type { SqliteDatabase } from '../db/sqlite';
 import { verifySessionChain } from './chainVerifier';
 import { genesisHash } from './eventHashing';
 import { EventWriter, type EventBody, type PendingEvent, type SessionCursor, type StatsDelta } from './eventWriter';
+import { FileLengths } from './fileLengths';
 import { SnapshotEncoder } from './snapshotEncoder';
 import { SessionStore, sessionFromRow, statsFromRow, type SessionRow } from './sessionStore';
 
@@ -55,10 +57,13 @@ export interface SessionRecordingDeps {
   now?: () => number;
   newSessionId?: () => string;
   onListenerError?: (error: unknown) => void;
+  /** Every live file of a session and its length, from the database (the replay service knows how). */
+  loadFileLengths?: (sessionId: string) => Map<string, number>;
 }
 
 interface OpenSession {
   cursor: SessionCursor;
+  files: FileLengths;
   /** Set while closeSession runs: the session takes no more events. */
   closing: Promise<Session> | null;
 }
@@ -104,7 +109,7 @@ export class SessionRecordingService {
     const body = this.bodyOf('session_started', { candidateId: candidate, questionId: row.questionId, metadata: options.metadata ?? {} });
     // The row and its first event commit together: a failed start leaves nothing behind.
     const started = this.writer.enqueue({ cursor, type: 'session_started', fileId: null, body, stats: null, recordedAt: startedAt, alsoWrite: () => this.store.insert(row) });
-    this.open.set(id, { cursor, closing: null });
+    this.open.set(id, { cursor, files: this.fileLengthsOf(id), closing: null });
     try {
       await started;
     } catch (error) {
@@ -129,10 +134,19 @@ export class SessionRecordingService {
       if (fileId !== undefined) parseOrThrow(FileIdSchema, fileId, 'fileId');
       if (fileId === undefined && FILE_EVENT_TYPES.has(type)) throw new AppError('VALIDATION_FAILED', `"${type}" events need a fileId`);
       // Serialise once and validate what was serialised: that text is what gets stored and hashed.
-      const body = this.bodyOf(type, data, (stored) => parseOrThrow(CANDIDATE_EVENT_DATA[type], stored, `"${type}" data`));
-      const cursor = this.cursorFor(sessionId);
-      if (fileId !== undefined && (type === 'file_created' || type === 'file_deleted')) this.snapshots.resetFile(sessionId, fileId);
-      return this.writer.enqueue({ cursor, type, fileId: fileId ?? null, body, stats: null, recordedAt: this.now() });
+      let stored: unknown;
+      const body = this.bodyOf(type, data, (value) => (stored = parseOrThrow(CANDIDATE_EVENT_DATA[type], value, `"${type}" data`)));
+      const open = this.openFor(sessionId);
+      const applyEdit = type === 'code_edit' ? open.files.checkEdit(fileId!, (stored as { changes: TextChange[] }).changes) : null;
+      if (fileId !== undefined && type === 'file_created') {
+        this.snapshots.resetFile(sessionId, fileId);
+        open.files.set(fileId, (stored as { content?: string }).content?.length ?? 0);
+      } else if (fileId !== undefined && type === 'file_deleted') {
+        this.snapshots.resetFile(sessionId, fileId);
+        open.files.delete(fileId);
+      }
+      applyEdit?.();
+      return this.tracked(open, this.writer.enqueue({ cursor: open.cursor, type, fileId: fileId ?? null, body, stats: null, recordedAt: this.now() }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -151,10 +165,12 @@ export class SessionRecordingService {
     const value = parseOrThrow(CodeSnapshotSchema, snapshot, 'code snapshot');
     // Measured as stored: a checkpoint holds the content as a JSON string, escapes and all.
     this.checkSize(Buffer.byteLength(JSON.stringify(value.content)), 'code snapshot content');
-    const cursor = this.cursorFor(sessionId);
+    const open = this.openFor(sessionId);
+    const cursor = open.cursor;
+    open.files.set(value.fileId, value.content.length);
     const event: PendingEvent = { cursor, type: 'code_snapshot', fileId: value.fileId, body: { dataJson: '', bytes: 0, revisionKind: null }, stats: { snapshots: 1 }, recordedAt: this.now() };
     event.body = this.snapshots.encode(sessionId, value, event);
-    return this.writer.enqueue(event);
+    return this.tracked(open, this.writer.enqueue(event));
   }
 
   /** Records one test case's outcome. */
@@ -268,24 +284,46 @@ export class SessionRecordingService {
     return new AppError('SESSION_CLOSED', `Session ${row.id} is ${row.status.toLowerCase()}; it takes no more events`, { sessionId: row.id, status: row.status });
   }
 
-  /** The cursor events of this session continue from; resumes a session left by a previous run. */
+  /** The cursor events of this session continue from. */
   private cursorFor(sessionId: string): SessionCursor {
+    return this.openFor(sessionId).cursor;
+  }
+
+  /** A failed write leaves the file lengths unsure: forget them, so they are rebuilt from what committed. */
+  private tracked(open: OpenSession, ack: Promise<EventAck>): Promise<EventAck> {
+    return ack.catch((error: unknown) => {
+      open.files.invalidate();
+      throw error;
+    });
+  }
+
+  /** The open session events go to; resumes a session left by a previous run. */
+  private openFor(sessionId: string): OpenSession {
     const open = this.open.get(sessionId);
     if (open) {
       if (open.closing) throw new AppError('SESSION_CLOSED', `Session ${sessionId} is closing; it takes no more events`, { sessionId });
-      return open.cursor;
+      return open;
     }
     if (typeof sessionId !== 'string') throw new AppError('VALIDATION_FAILED', 'The session id must be a string');
     const row = this.requireRow(sessionId);
     if (row.status !== 'ACTIVE') throw this.closedError(row);
     // Recording into a session a previous run left open: mark the gap first, then go on.
     void this.resume(row).catch(() => {});
-    return this.open.get(sessionId)!.cursor;
+    return this.open.get(sessionId)!;
+  }
+
+  private fileLengthsOf(sessionId: string): FileLengths {
+    return new FileLengths(() => {
+      // Lengths come from committed events, so commit what is queued first.
+      this.writer.flushNow();
+      return this.deps.loadFileLengths?.(sessionId) ?? new Map();
+    });
   }
 
   private track(row: SessionRow): OpenSession {
     const entry: OpenSession = {
       cursor: { sessionId: row.id, lastSeq: row.last_seq, lastHash: row.last_hash, lastTimestamp: row.last_timestamp },
+      files: this.fileLengthsOf(row.id),
       closing: null,
     };
     this.open.set(row.id, entry);

@@ -123,6 +123,52 @@ describe('SessionRecordingService', () => {
       expect(countRows(env, 'SELECT count(*) AS n FROM events WHERE session_id = ?', id)).toBe(2);
     });
 
+    describe('edits replay could not apply', () => {
+      const edit = (rangeOffset: number, rangeLength: number, text: string) => ({ type: 'code_edit', fileId: 'f', data: { changes: [{ rangeOffset, rangeLength, text }] } });
+
+      it('refuses an edit to a file that was never created or snapshotted', async () => {
+        const { id } = await env.services.sessions.createSession('cand');
+        expect(await rejectionOf(env.services.sessions.recordEvent(id, edit(0, 0, 'x')))).toMatchObject({ code: 'FILE_NOT_FOUND' });
+        expect(countRows(env, 'SELECT count(*) AS n FROM events WHERE session_id = ?', id)).toBe(1);
+      });
+
+      it('refuses an edit past the end of the file, tracking lengths through edits, snapshots and deletes', async () => {
+        const s = env.services.sessions;
+        const { id } = await s.createSession('cand');
+        await s.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'a.js', content: 'abc' } });
+        await s.recordEvent(id, edit(3, 0, 'de'));
+        expect(await rejectionOf(s.recordEvent(id, edit(4, 2, '')))).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('past the end') });
+        await s.recordEvent(id, edit(4, 1, ''));
+        await s.recordCodeSnapshot(id, { fileId: 'f', fileName: 'a.js', language: 'javascript', content: 'x' });
+        expect(await rejectionOf(s.recordEvent(id, edit(1, 1, '')))).toMatchObject({ code: 'VALIDATION_FAILED' });
+        await s.recordEvent(id, { type: 'file_deleted', fileId: 'f', data: {} });
+        expect(await rejectionOf(s.recordEvent(id, edit(0, 0, 'y')))).toMatchObject({ code: 'FILE_NOT_FOUND' });
+        expect(env.services.replay.getFileAt(id, 'f', { seq: 100 })).toMatchObject({ content: 'x', exists: false });
+      });
+
+      it('knows the lengths again after a restart, from what was committed', async () => {
+        const { id } = await env.services.sessions.createSession('cand');
+        await env.services.sessions.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'a.js', content: 'abc' } });
+        const restarted = env.reopen();
+        expect(await rejectionOf(restarted.sessions.recordEvent(id, edit(3, 1, '')))).toMatchObject({ code: 'VALIDATION_FAILED' });
+        expect((await restarted.sessions.recordEvent(id, edit(3, 0, '!'))).seq).toBe(4);
+        expect(restarted.replay.getFileAt(id, 'f', { seq: 4 })?.content).toBe('abc!');
+      });
+
+      it('forgets lengths a failed write made unsure, and rebuilds them from what committed', async () => {
+        const { id } = await env.services.sessions.createSession('cand');
+        await env.services.sessions.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'a.js', content: '' } });
+        const db = env.services.database.db;
+        db.exec("CREATE TEMP TRIGGER fail_edits BEFORE INSERT ON events WHEN NEW.type = 'code_edit' BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+        expect(await rejectionOf(env.services.sessions.recordEvent(id, edit(0, 0, 'hello')))).toMatchObject({ code: 'DATABASE_WRITE_FAILED' });
+        db.exec('DROP TRIGGER fail_edits');
+        // The failed edit never happened: the file is still empty.
+        expect(await rejectionOf(env.services.sessions.recordEvent(id, edit(2, 0, 'x')))).toMatchObject({ code: 'VALIDATION_FAILED' });
+        await env.services.sessions.recordEvent(id, edit(0, 0, 'ok'));
+        expect(env.services.replay.getFileAt(id, 'f', { seq: 100 })?.content).toBe('ok');
+      });
+    });
+
     it('refuses cyclic data', async () => {
       const { id } = await env.services.sessions.createSession('cand');
       const data: Record<string, unknown> = { text: 'loop' };
