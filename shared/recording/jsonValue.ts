@@ -4,45 +4,54 @@
  * values are refused instead.
  */
 
-/** Why a value is not plain JSON, or null when it is. `path` names the offending member. */
-export function findNonJsonValue(value: unknown, maxDepth = 64): { path: string; reason: string } | null {
-  return walk(value, '$', 0, maxDepth, []);
+interface Problem {
+  /** Keys from the offending member up to the root (built only on failure: this runs per event). */
+  reversedPath: (string | number)[];
+  reason: string;
 }
 
-function walk(
-  value: unknown,
-  path: string,
-  depth: number,
-  maxDepth: number,
-  ancestors: object[],
-): { path: string; reason: string } | null {
+/** Why a value is not plain JSON, or null when it is. `path` names the offending member. */
+export function findNonJsonValue(value: unknown, maxDepth = 64): { path: string; reason: string } | null {
+  const problem = walk(value, 0, maxDepth, []);
+  if (!problem) return null;
+  const path = problem.reversedPath.reverse().reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${key}`), '$');
+  return { path, reason: problem.reason };
+}
+
+function walk(value: unknown, depth: number, maxDepth: number, ancestors: object[]): Problem | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return null;
     case 'number':
-      return Number.isFinite(value) ? null : { path, reason: `${value} is not a JSON number` };
+      return Number.isFinite(value) ? null : { reversedPath: [], reason: `${value} is not a JSON number` };
     case 'object': {
       if (value === null) return null;
-      if (depth >= maxDepth) return { path, reason: `nested deeper than ${maxDepth} levels` };
-      if (ancestors.includes(value)) return { path, reason: 'cyclic reference' };
+      if (depth >= maxDepth) return { reversedPath: [], reason: `nested deeper than ${maxDepth} levels` };
+      if (ancestors.includes(value)) return { reversedPath: [], reason: 'cyclic reference' };
       ancestors.push(value);
       try {
         if (Array.isArray(value)) {
           for (let i = 0; i < value.length; i++) {
-            const found = walk(value[i], `${path}[${i}]`, depth + 1, maxDepth, ancestors);
-            if (found) return found;
+            const found = walk(value[i], depth + 1, maxDepth, ancestors);
+            if (found) {
+              found.reversedPath.push(i);
+              return found;
+            }
           }
           return null;
         }
         const proto: unknown = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
           const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-          return { path, reason: `${name} is not a plain JSON object` };
+          return { reversedPath: [], reason: `${name} is not a plain JSON object` };
         }
         for (const key in value) {
-          const found = walk((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1, maxDepth, ancestors);
-          if (found) return found;
+          const found = walk((value as Record<string, unknown>)[key], depth + 1, maxDepth, ancestors);
+          if (found) {
+            found.reversedPath.push(key);
+            return found;
+          }
         }
         return null;
       } finally {
@@ -50,6 +59,6 @@ function walk(
       }
     }
     default:
-      return { path, reason: `${typeof value} is not a JSON value` };
+      return { reversedPath: [], reason: `${typeof value} is not a JSON value` };
   }
 }
