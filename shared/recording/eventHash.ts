@@ -18,7 +18,10 @@ export function eventHashInput(event: {
   dataJson: string;
   prevHash: string;
 }): string {
-  // The header is JSON, so no field can forge another's boundary; dataJson is already JSON.
-  const header = JSON.stringify([event.prevHash, event.seq, event.timestamp, event.type, event.fileId]);
-  return `${header}\n${event.dataJson}`;
+  // The header is the JSON array [prevHash, seq, timestamp, type, fileId], so no field can forge
+  // another's boundary; dataJson is already JSON. Spelled out rather than JSON.stringify'd
+  // because this runs for every event; prevHash is hex and the numbers are integers, so only
+  // the strings need escaping. A test holds it equal to the JSON.stringify form.
+  const fileId = event.fileId === null ? 'null' : JSON.stringify(event.fileId);
+  return `["${event.prevHash}",${event.seq},${event.timestamp},${JSON.stringify(event.type)},${fileId}]\n${event.dataJson}`;
 }
