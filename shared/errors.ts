@@ -28,6 +28,22 @@ export const ERROR_CODES = [
   /** A write to the database failed; the events in it were not recorded. */
   'DATABASE_WRITE_FAILED',
   'RECORDER_CLOSED',
+  /** Cloud storage is not set up (no bucket or no keys); the message names the variables to set. */
+  'STORAGE_NOT_CONFIGURED',
+  /** The storage service refused the credentials or the request's signature (403, InvalidAccessKeyId...). Not transient. */
+  'STORAGE_AUTH_FAILED',
+  /** The configured bucket does not exist. Not transient. */
+  'STORAGE_BUCKET_MISSING',
+  /** The storage service could not be reached or answered 5xx; `details.transient` is true, so a retry may succeed. */
+  'STORAGE_UNAVAILABLE',
+  /** Any other storage failure; `details` carry the operation, key and S3 error code. */
+  'STORAGE_FAILED',
+  /** No recording object exists for the session; the message names the key. */
+  'RECORDING_NOT_FOUND',
+  /** A recording object whose bytes, sha256, gzip, JSON or schema do not check out; the message names the key. */
+  'RECORDING_CORRUPT',
+  /** Writing a session export (.json.gz) to the chosen path failed. */
+  'EXPORT_FAILED',
   'INTERNAL',
 ] as const;
 

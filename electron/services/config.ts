@@ -16,6 +16,23 @@ export interface RecorderSettings {
   maxBatchEvents: number;
 }
 
+/**
+ * Where recordings go beyond this machine. With nothing set the app is "local only". A bucket
+ * with keys lets the app sign its own S3 requests; an API URL and token let it ask the
+ * InterviewLM server for presigned URLs instead, so a candidate's laptop holds no AWS secret.
+ */
+export interface StorageSettings {
+  bucket?: string;
+  region: string;
+  /** An S3-compatible server (MinIO, R2, on-site); unset for AWS. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  apiUrl?: string;
+  apiToken?: string;
+}
+
 /** Everything the composition root needs, in one object. Tests build their own. */
 export interface AppConfig {
   dataDir: string;
@@ -24,6 +41,7 @@ export interface AppConfig {
   /** better-sqlite3 addon built for Electron's ABI; unset under plain Node. */
   sqliteNativeBinding?: string;
   recorder: RecorderSettings;
+  storage: StorageSettings;
 }
 
 export const DEFAULT_RECORDER_SETTINGS: RecorderSettings = {
@@ -31,6 +49,12 @@ export const DEFAULT_RECORDER_SETTINGS: RecorderSettings = {
   checkpointEverySnapshots: 16,
   checkpointEveryPatchBytes: 64 * 1024,
   maxBatchEvents: 5000,
+};
+
+/** Nothing configured: recordings stay on this machine. */
+export const DEFAULT_STORAGE_SETTINGS: StorageSettings = {
+  region: 'us-east-1',
+  forcePathStyle: false,
 };
 
 export const DATABASE_FILE_NAME = 'interviewlm.db';
@@ -44,15 +68,51 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
 
 const blankIsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
+const optionalText = z.preprocess(blankIsUnset, z.string().trim().optional());
+const optionalHttpUrl = z.preprocess(blankIsUnset, z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional());
+
 /** The environment variables the app reads, each validated. */
-const EnvSchema = z.object({
-  INTERVIEWLM_DATA_DIR: z.preprocess(blankIsUnset, z.string().optional()),
-  INTERVIEWLM_DURABILITY: z.preprocess(blankIsUnset, z.enum(['normal', 'full']).default('normal')),
-  INTERVIEWLM_SQLITE_BINDING: z.preprocess(
-    blankIsUnset,
-    z.string().refine(isAbsolute, 'must be an absolute path to better_sqlite3.node').optional(),
-  ),
-});
+const EnvSchema = z
+  .object({
+    INTERVIEWLM_DATA_DIR: z.preprocess(blankIsUnset, z.string().optional()),
+    INTERVIEWLM_DURABILITY: z.preprocess(blankIsUnset, z.enum(['normal', 'full']).default('normal')),
+    INTERVIEWLM_SQLITE_BINDING: z.preprocess(
+      blankIsUnset,
+      z.string().refine(isAbsolute, 'must be an absolute path to better_sqlite3.node').optional(),
+    ),
+    AWS_S3_BUCKET: optionalText,
+    AWS_REGION: z.preprocess(blankIsUnset, z.string().trim().default(DEFAULT_STORAGE_SETTINGS.region)),
+    AWS_S3_ENDPOINT: optionalHttpUrl,
+    AWS_S3_FORCE_PATH_STYLE: z.preprocess(
+      (value) => (typeof value === 'string' ? (blankIsUnset(value.trim().toLowerCase()) as unknown) : value),
+      z.enum(['true', 'false', '1', '0'], { message: 'must be true, false, 1 or 0' }).optional(),
+    ),
+    AWS_ACCESS_KEY_ID: optionalText,
+    AWS_SECRET_ACCESS_KEY: optionalText,
+    INTERVIEWLM_API_URL: optionalHttpUrl,
+    INTERVIEWLM_API_TOKEN: optionalText,
+  })
+  .superRefine((vars, context) => {
+    // Half a key pair is a typo, not a choice: say so at start instead of failing every upload.
+    if ((vars.AWS_ACCESS_KEY_ID === undefined) !== (vars.AWS_SECRET_ACCESS_KEY === undefined)) {
+      const missing = vars.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
+      context.addIssue({ code: 'custom', path: [missing], message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together, or neither' });
+    }
+  });
+
+function storageFromEnv(vars: z.output<typeof EnvSchema>): StorageSettings {
+  const optional = <K extends keyof StorageSettings>(name: K, value: StorageSettings[K] | undefined) => (value === undefined ? {} : { [name]: value });
+  return {
+    region: vars.AWS_REGION,
+    forcePathStyle: vars.AWS_S3_FORCE_PATH_STYLE === 'true' || vars.AWS_S3_FORCE_PATH_STYLE === '1',
+    ...optional('bucket', vars.AWS_S3_BUCKET),
+    ...optional('endpoint', vars.AWS_S3_ENDPOINT),
+    ...optional('accessKeyId', vars.AWS_ACCESS_KEY_ID),
+    ...optional('secretAccessKey', vars.AWS_SECRET_ACCESS_KEY),
+    ...optional('apiUrl', vars.INTERVIEWLM_API_URL),
+    ...optional('apiToken', vars.INTERVIEWLM_API_TOKEN),
+  };
+}
 
 /**
  * Reads and validates the configuration from the environment. A bad value fails at start
@@ -69,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
   return configForDataDir(dataDir, {
     durability: vars.INTERVIEWLM_DURABILITY,
     ...(vars.INTERVIEWLM_SQLITE_BINDING ? { sqliteNativeBinding: vars.INTERVIEWLM_SQLITE_BINDING } : {}),
+    storage: storageFromEnv(vars),
   });
 }
 
@@ -80,5 +141,6 @@ export function configForDataDir(dataDir: string, overrides: Partial<Omit<AppCon
     durability: 'normal',
     ...overrides,
     recorder: { ...DEFAULT_RECORDER_SETTINGS, ...overrides.recorder },
+    storage: { ...DEFAULT_STORAGE_SETTINGS, ...overrides.storage },
   };
 }

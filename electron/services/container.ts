@@ -3,6 +3,8 @@ import { withDatabaseErrors } from './db/databaseErrors';
 import { openRecordingDatabase, type RecordingDatabase } from './db/recordingDatabase';
 import { ReplayService } from './replay/replayService';
 import { SessionRecordingService } from './recording/sessionRecordingService';
+import { S3ObjectStore, s3StoreOptionsFrom } from './storage/s3ObjectStore';
+import { S3StorageService } from './storage/s3StorageService';
 
 /** Every service of the app, built from one config. */
 export interface Services {
@@ -10,6 +12,8 @@ export interface Services {
   readonly database: RecordingDatabase;
   readonly sessions: SessionRecordingService;
   readonly replay: ReplayService;
+  /** The seed's S3 Storage Service; null when no bucket and keys are configured ("local only"). */
+  readonly storage: S3StorageService | null;
   /** Commits what is queued, releases the database and its instance lock. */
   dispose(): void;
 }
@@ -32,6 +36,8 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   });
   let sessions: SessionRecordingService;
   let replay: ReplayService;
+  let objectStore: S3ObjectStore | null;
+  let storage: S3StorageService | null;
   try {
     sessions = withDatabaseErrors(new SessionRecordingService({
       db: database.db,
@@ -43,6 +49,12 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       onListenerError: overrides.onListenerError ?? ((error) => console.error('[interviewlm] listener failed:', error)),
     }), database.path);
     replay = withDatabaseErrors(new ReplayService(database.db), database.path);
+    // Without a bucket and keys the app is "local only": no client, nothing to fail.
+    const storeOptions = s3StoreOptionsFrom(config.storage);
+    objectStore = storeOptions ? new S3ObjectStore(storeOptions) : null;
+    storage = objectStore
+      ? new S3StorageService({ store: objectStore, lookupSession: (sessionId) => sessions.getSession(sessionId), ...(overrides.now ? { now: overrides.now } : {}) })
+      : null;
   } catch (error) {
     // A service that fails to build must not leave the database and its lock held.
     database.close();
@@ -54,12 +66,14 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     database,
     sessions,
     replay,
+    storage,
     dispose() {
       if (disposed) return;
       disposed = true;
       try {
         sessions.dispose();
       } finally {
+        objectStore?.dispose();
         database.close();
       }
     },

@@ -6,6 +6,8 @@
 import { loadConfig, type AppConfig } from './config';
 import { createServices, type Services } from './container';
 import type { SessionRecordingService } from './recording/sessionRecordingService';
+import type { S3StorageService } from './storage/s3StorageService';
+import { storageNotConfigured } from './storage/storageErrors';
 
 let defaultServices: Services | undefined;
 
@@ -50,6 +52,37 @@ export const getSessionStats = bindSessions('getSessionStats');
 export const listInterruptedSessions = bindSessions('listInterruptedSessions');
 export const resumeSession = bindSessions('resumeSession');
 export const verifySession = bindSessions('verifySession');
+
+type Storage = S3StorageService;
+type StorageMethod = 'uploadSessionRecording' | 'downloadSessionRecording' | 'generatePresignedUrl' | 'getStorageStats' | 'testConnection';
+
+/**
+ * Binds a storage method to the default container. Without a bucket and keys it rejects
+ * with STORAGE_NOT_CONFIGURED naming the variables to set; recording itself never needs them.
+ */
+function bindStorage<K extends StorageMethod>(name: K) {
+  type Fn = Storage[K] extends (...args: infer A) => infer R ? (...args: A) => R : never;
+  return (async (...args: unknown[]) => {
+    const services = getServices();
+    const storage = services.storage;
+    if (!storage) throw storageNotConfigured(services.config.storage);
+    return (storage[name] as (...a: unknown[]) => unknown).apply(storage, args);
+  }) as unknown as Fn;
+}
+
+export const uploadSessionRecording = bindStorage('uploadSessionRecording');
+export const downloadSessionRecording = bindStorage('downloadSessionRecording');
+export const generatePresignedUrl = bindStorage('generatePresignedUrl');
+export const getStorageStats = bindStorage('getStorageStats');
+
+/** The seed's `s3Service`: the storage functions plus `testConnection()` for health checks. */
+export const s3Service = {
+  uploadSessionRecording,
+  downloadSessionRecording,
+  generatePresignedUrl,
+  getStorageStats,
+  testConnection: bindStorage('testConnection'),
+};
 
 export { loadConfig, configForDataDir, defaultDataDir, type AppConfig } from './config';
 export { createServices, type Services } from './container';

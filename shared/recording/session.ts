@@ -41,6 +41,7 @@ export const SessionSchema = z.object({
   endedAt: z.string().nullable(),
   lastSeq: z.number().int().nonnegative(),
   syncState: SyncStateSchema,
+  syncedAt: z.string().nullable(),
   metadata: JsonObjectSchema,
 });
 export type Session = z.infer<typeof SessionSchema>;

@@ -19,6 +19,7 @@ export interface SessionRow {
   ai_interaction_count: number;
   data_bytes: number;
   sync_state: SyncState;
+  synced_at: number | null;
   metadata: string;
 }
 
@@ -34,6 +35,7 @@ export function sessionFromRow(row: SessionRow): Session {
     endedAt: row.ended_at === null ? null : iso(row.ended_at),
     lastSeq: row.last_seq,
     syncState: row.sync_state,
+    syncedAt: row.synced_at === null ? null : iso(row.synced_at),
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   };
 }

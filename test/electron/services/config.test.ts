@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME, defaultDataDir, loadConfig } from '../../../electron/services/config';
+import { DATABASE_FILE_NAME, configForDataDir, defaultDataDir, loadConfig } from '../../../electron/services/config';
 
 describe('loadConfig', () => {
   it('runs on the embedded defaults with no variables set', () => {
@@ -33,5 +33,69 @@ describe('loadConfig', () => {
   it('accepts the documented values', () => {
     const config = loadConfig({ INTERVIEWLM_DURABILITY: 'full', INTERVIEWLM_SQLITE_BINDING: '/opt/app/better_sqlite3.node' }, { dataDir: '/x' });
     expect(config).toMatchObject({ durability: 'full', sqliteNativeBinding: '/opt/app/better_sqlite3.node' });
+  });
+});
+
+describe('loadConfig: cloud storage', () => {
+  const S3_ENV = {
+    AWS_S3_BUCKET: 'interviewlm-sessions',
+    AWS_REGION: 'eu-west-1',
+    AWS_S3_ENDPOINT: 'http://127.0.0.1:9000',
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    INTERVIEWLM_API_URL: 'https://api.interviewlm.example/v1',
+    INTERVIEWLM_API_TOKEN: 'tok_123',
+  };
+
+  it('configures nothing by default: local only, us-east-1, virtual-hosted style', () => {
+    expect(loadConfig({}, { dataDir: '/x' }).storage).toEqual({ region: 'us-east-1', forcePathStyle: false });
+    expect(configForDataDir('/x').storage).toEqual({ region: 'us-east-1', forcePathStyle: false });
+  });
+
+  it('reads every storage variable', () => {
+    expect(loadConfig(S3_ENV, { dataDir: '/x' }).storage).toEqual({
+      bucket: 'interviewlm-sessions',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 'secret',
+      apiUrl: 'https://api.interviewlm.example/v1',
+      apiToken: 'tok_123',
+    });
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['TRUE', true],
+    ['false', false],
+    ['0', false],
+    ['', false],
+  ])('reads AWS_S3_FORCE_PATH_STYLE=%j as %s', (value, expected) => {
+    expect(loadConfig({ AWS_S3_FORCE_PATH_STYLE: value }, { dataDir: '/x' }).storage.forcePathStyle).toBe(expected);
+  });
+
+  it('treats blank storage variables as unset', () => {
+    expect(loadConfig({ AWS_S3_BUCKET: ' ', AWS_REGION: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '  ', AWS_S3_ENDPOINT: '' }, { dataDir: '/x' }).storage).toEqual({
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
+  });
+
+  it.each([
+    [{ AWS_S3_ENDPOINT: 'localhost:9000' }, 'AWS_S3_ENDPOINT'],
+    [{ AWS_S3_ENDPOINT: 'ftp://files.example' }, 'AWS_S3_ENDPOINT'],
+    [{ INTERVIEWLM_API_URL: 'not a url' }, 'INTERVIEWLM_API_URL'],
+    [{ AWS_S3_FORCE_PATH_STYLE: 'yes' }, 'AWS_S3_FORCE_PATH_STYLE'],
+  ])('fails at start with CONFIG_INVALID naming the variable for %o', (env, variable) => {
+    expect(() => loadConfig(env, { dataDir: '/x' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(variable) }));
+  });
+
+  it.each([{ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }, { AWS_SECRET_ACCESS_KEY: 'secret' }])('refuses half a key pair, naming both variables: %o', (env) => {
+    const attempt = () => loadConfig({ AWS_S3_BUCKET: 'b', ...env }, { dataDir: '/x' });
+    expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('AWS_ACCESS_KEY_ID') }));
+    expect(attempt).toThrow(expect.objectContaining({ message: expect.stringContaining('AWS_SECRET_ACCESS_KEY') }));
   });
 });

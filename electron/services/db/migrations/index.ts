@@ -1,6 +1,7 @@
 import { AppError } from '../../../../shared/errors';
 import type { SqliteDatabase } from '../sqlite';
 import { migration0001Recording } from './0001-recording';
+import { migration0002SyncObjects } from './0002-sync-objects';
 
 /** One schema step, applied inside a transaction together with its user_version bump. */
 export interface Migration {
@@ -10,7 +11,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [migration0001Recording];
+export const MIGRATIONS: readonly Migration[] = [migration0001Recording, migration0002SyncObjects];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

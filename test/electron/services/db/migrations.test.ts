@@ -25,13 +25,32 @@ describe('schema migrations', () => {
     db.close();
   });
 
-  it('keeps the rows written at N-1 when stepping to N (checked with a trial migration 2)', () => {
-    const db = openSqlite(join(temp.dir, 'm2.db'));
+  it('0002 adds sync state, keeping the sessions and events recorded at version 1', () => {
+    const db = openSqlite(join(temp.dir, 'm-0002.db'));
     migrate(db, 1);
+    db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_seq, last_hash, last_timestamp) VALUES ('s', 'c', 'COMPLETED', 1, 1, 'h', 1)").run();
+    db.prepare("INSERT INTO events (session_id, seq, timestamp, type, data, hash) VALUES ('s', 1, 1, 'focus', '{}', 'h')").run();
+    expect(migrate(db, 2)).toBe(2);
+    expect(db.prepare('SELECT id, status, last_seq, synced_at, sync_state FROM sessions').get()).toEqual({
+      id: 's',
+      status: 'COMPLETED',
+      last_seq: 1,
+      synced_at: null,
+      sync_state: 'LOCAL_ONLY',
+    });
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT count(*) FROM sync_objects').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('keeps the rows written at N-1 when stepping to N (checked with a trial migration)', () => {
+    const db = openSqlite(join(temp.dir, 'm2.db'));
+    migrate(db);
     db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_hash, last_timestamp) VALUES ('s', 'c', 'ACTIVE', 1, 'h', 1)").run();
     db.prepare("INSERT INTO events (session_id, seq, timestamp, type, data, hash) VALUES ('s', 1, 1, 'focus', '{}', 'h')").run();
-    const trial: Migration = { version: 2, name: '0002-trial', up: (d) => d.exec('ALTER TABLE sessions ADD COLUMN trial TEXT') };
-    expect(migrate(db, 2, [...MIGRATIONS, trial])).toBe(2);
+    const next = LATEST_SCHEMA_VERSION + 1;
+    const trial: Migration = { version: next, name: `${String(next).padStart(4, '0')}-trial`, up: (d) => d.exec('ALTER TABLE sessions ADD COLUMN trial TEXT') };
+    expect(migrate(db, next, [...MIGRATIONS, trial])).toBe(next);
     expect(db.prepare('SELECT id, candidate_id, trial FROM sessions').get()).toEqual({ id: 's', candidate_id: 'c', trial: null });
     expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
     db.close();
@@ -39,17 +58,17 @@ describe('schema migrations', () => {
 
   it('rolls a failing migration back whole, leaving the version where it was', () => {
     const db = openSqlite(join(temp.dir, 'm3.db'));
-    migrate(db, 1);
+    migrate(db);
     const broken: Migration = {
-      version: 2,
-      name: '0002-broken',
+      version: LATEST_SCHEMA_VERSION + 1,
+      name: 'nnnn-broken',
       up: (d) => {
         d.exec('CREATE TABLE half_done (x)');
         throw new Error('boom');
       },
     };
-    expect(() => migrate(db, 2, [...MIGRATIONS, broken])).toThrow('boom');
-    expect(schemaVersion(db)).toBe(1);
+    expect(() => migrate(db, LATEST_SCHEMA_VERSION + 1, [...MIGRATIONS, broken])).toThrow('boom');
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
     db.close();
   });

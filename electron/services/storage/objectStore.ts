@@ -1,0 +1,29 @@
+/**
+ * The small interface the storage and sync services use instead of an S3 client, so tests
+ * can run them against s3rver on loopback, or a fault-injecting proxy, and a server-issued
+ * presigned-URL uploader can stand in for a client that holds no AWS secret.
+ */
+
+/** What storage reports about one object. */
+export interface StoredObjectInfo {
+  key: string;
+  size: number;
+  etag: string | null;
+  /** User metadata (x-amz-meta-*), keys lower-cased. */
+  metadata: Record<string, string>;
+}
+
+export interface ObjectStore {
+  /** Stores `body` at `key` (overwriting); resolves with the ETag. */
+  put(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<{ etag: string | null }>;
+  /** The object's bytes and metadata, or null when there is none. */
+  get(key: string): Promise<{ body: Uint8Array; info: StoredObjectInfo } | null>;
+  /** The object's size and metadata, or null when there is none. */
+  head(key: string): Promise<StoredObjectInfo | null>;
+  /** Every object under `prefix` (one session's folder: never the whole bucket). */
+  list(prefix: string): Promise<StoredObjectInfo[]>;
+  /** A time-limited GET URL for `key`. */
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /** Removes the object, whether or not it exists. Optional: a presigned-URL uploader may not be allowed to. */
+  delete?(key: string): Promise<void>;
+}

@@ -1,0 +1,187 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { AppError } from '../../../shared/errors';
+import type { StorageSettings } from '../config';
+import type { ObjectStore, StoredObjectInfo } from './objectStore';
+import { storageErrorFrom, type StorageOperation } from './storageErrors';
+
+/** How to reach a bucket: what `S3ObjectStore` builds its client from. */
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  region: string;
+  /** An S3-compatible server (MinIO, R2, s3rver, an on-site store); unset for AWS itself. */
+  endpoint?: string;
+  /** `http://host/bucket/key` instead of `http://bucket.host/key`; most S3-compatible servers need it. */
+  forcePathStyle?: boolean;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Keys per ListObjectsV2 page (1..1000); S3's maximum unless a test wants many pages. */
+  listPageSize?: number;
+}
+
+/**
+ * The store options for a config, or null when it cannot sign its own requests: no bucket,
+ * or no key pair (then the app is "local only", or uploads through server-issued URLs).
+ */
+export function s3StoreOptionsFrom(settings: StorageSettings): S3ObjectStoreOptions | null {
+  if (!settings.bucket || !settings.accessKeyId || !settings.secretAccessKey) return null;
+  return {
+    bucket: settings.bucket,
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    forcePathStyle: settings.forcePathStyle,
+    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+  };
+}
+
+/**
+ * The S3 client settings every store uses.
+ * - Checksums only when an operation requires them: s3rver (and some on-site stores) do not
+ *   speak the newer x-amz-checksum-* headers; our own sha256 covers integrity end to end.
+ * - One attempt: retries, backoff and the circuit breaker belong to the sync worker's policy,
+ *   which sees every failure; SDK retries underneath it would multiply them unseen.
+ */
+export function s3ClientConfig(options: S3ObjectStoreOptions): S3ClientConfig {
+  return {
+    region: options.region,
+    credentials: options.credentials,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    forcePathStyle: options.forcePathStyle ?? false,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  };
+}
+
+/**
+ * `ObjectStore` over @aws-sdk/client-s3. Every SDK failure surfaces as a typed `AppError`
+ * (see `storageErrorFrom`); a missing object is `null`, not an error.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly ownsClient: boolean;
+  private readonly listPageSize: number;
+
+  /** Builds its own client from `options`, or uses `client` (then `options.bucket` still names the bucket). */
+  constructor(options: S3ObjectStoreOptions, client?: S3Client) {
+    this.bucket = options.bucket;
+    this.client = client ?? new S3Client(s3ClientConfig(options));
+    this.ownsClient = client === undefined;
+    this.listPageSize = options.listPageSize ?? 1000;
+  }
+
+  async put(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<{ etag: string | null }> {
+    const result = await this.send('put', key, () =>
+      this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: options.contentType, Metadata: options.metadata }),
+      ),
+    );
+    return { etag: result.ETag ?? null };
+  }
+
+  async get(key: string): Promise<{ body: Uint8Array; info: StoredObjectInfo } | null> {
+    return this.send('get', key, async () => {
+      try {
+        const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        // The body streams after the headers; a reset mid-body must fail the get, so read it inside `send`.
+        const body = (await result.Body?.transformToByteArray()) ?? new Uint8Array();
+        return { body, info: { key, size: body.byteLength, etag: result.ETag ?? null, metadata: result.Metadata ?? {} } };
+      } catch (error) {
+        if (isS3ErrorNamed(error, 'NoSuchKey')) return null;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * HEAD carries no error body, so a 404 cannot tell a missing key from a missing bucket:
+   * on a 404 the bucket itself is checked once, so a missing bucket is never reported as a
+   * missing object.
+   */
+  async head(key: string): Promise<StoredObjectInfo | null> {
+    return this.send('head', key, async () => {
+      try {
+        const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+        return { key, size: result.ContentLength ?? 0, etag: result.ETag ?? null, metadata: result.Metadata ?? {} };
+      } catch (error) {
+        if (httpStatusOf(error) !== 404) throw error;
+        await this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).catch((bucketError: unknown) => {
+          throw httpStatusOf(bucketError) === 404 ? bucketMissing(bucketError) : bucketError;
+        });
+        return null;
+      }
+    });
+  }
+
+  /**
+   * Every object under `prefix`, page by page (ListObjectsV2). ListObjectsV2 carries no user
+   * metadata, so `metadata` is empty here: `head` a key for it. An empty prefix throws before
+   * any request: listing the whole bucket is never what a session needs.
+   */
+  async list(prefix: string): Promise<StoredObjectInfo[]> {
+    if (prefix.length === 0) throw new AppError('VALIDATION_FAILED', 'Refusing to list the whole bucket: list() needs a prefix (one session\'s folder).', { operation: 'list' });
+    const objects: StoredObjectInfo[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.send('list', prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: this.listPageSize, ...(continuationToken ? { ContinuationToken: continuationToken } : {}) }),
+        ),
+      );
+      for (const entry of page.Contents ?? []) {
+        if (entry.Key === undefined) continue;
+        objects.push({ key: entry.Key, size: entry.Size ?? 0, etag: entry.ETag ?? null, metadata: {} });
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken);
+    return objects;
+  }
+
+  /** Removes the object; S3 answers the same whether or not it existed, so this is idempotent. */
+  async delete(key: string): Promise<void> {
+    await this.send('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+
+  /** Signs locally: no request is made, so it works offline and does not check that the key exists. */
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return this.send('presign', key, () => getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds }));
+  }
+
+  /** Closes the client's sockets, if this store built the client. */
+  dispose(): void {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  private async send<T>(operation: StorageOperation, key: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw storageErrorFrom(error, { operation, bucket: this.bucket, key });
+    }
+  }
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+}
+
+function isS3ErrorNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}
+
+/** A HeadBucket 404 has no body either; give it the name S3 uses elsewhere so it maps to BUCKET_MISSING. */
+function bucketMissing(error: unknown): Error {
+  const missing = new Error('The specified bucket does not exist', { cause: error });
+  missing.name = 'NoSuchBucket';
+  Object.assign(missing, { $metadata: { httpStatusCode: 404 } });
+  return missing;
+}

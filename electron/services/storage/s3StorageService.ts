@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { AppError, isAppError } from '../../../shared/errors';
+import { RecordedEventSchema, type RecordedEvent } from '../../../shared/recording/eventTypes';
+import { SessionIdSchema } from '../../../shared/recording/session';
+import { RECORDING_CODEC, recordingKey, sessionPrefix, type RecordingMetadata } from '../../../shared/storage/recordingObjects';
+import { parseOrThrow } from '../../../shared/validation';
+import type { ObjectStore } from './objectStore';
+import { decodeRecordingAsync, encodeRecordingAsync, recordingCorrupt as corrupt, sha256Hex } from './recordingCodec';
+
+/** What the storage service needs to know about a session to find its folder. */
+export interface SessionRef {
+  /** ISO-8601; its UTC date partitions the keys. */
+  startedAt: string;
+  candidateId: string;
+}
+
+export interface S3StorageDeps {
+  store: ObjectStore;
+  /** The session's start and candidate; null (or a SESSION_NOT_FOUND rejection) for an unknown session. */
+  lookupSession: (sessionId: string) => SessionRef | null | Promise<SessionRef | null>;
+  /** Milliseconds since the epoch; stamps `uploadedat`. */
+  now?: () => number;
+}
+
+/** What `uploadSessionRecording` resolves with: the seed's sizes, plus what identifies the stored bytes. */
+export interface UploadResult {
+  key: string;
+  /** Bytes of the JSON before compression. */
+  size: number;
+  compressedSize: number;
+  /** size / compressedSize. */
+  compressionRatio: number;
+  /** sha256 (hex) of the stored, compressed bytes. */
+  sha256: string;
+  etag: string | null;
+}
+
+/** What `downloadSessionRecording` resolves with: every event, and the metadata given at upload. */
+export interface DownloadedRecording {
+  events: RecordedEvent[];
+  metadata: RecordingMetadata;
+}
+
+/** What `getStorageStats` reports; sizes are 0 and hashes null while nothing is stored. */
+export interface StorageStats {
+  exists: boolean;
+  key: string;
+  /** Bytes of the JSON before compression. */
+  size: number;
+  /** Bytes stored. */
+  compressedSize: number;
+  eventCount: number;
+  sha256: string | null;
+  uploadedAt: string | null;
+}
+
+/** The largest presigned-URL lifetime SigV4 allows: 7 days. */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
+
+const ExpiresInSchema = z.number().int().min(1).max(MAX_PRESIGN_SECONDS, `must be at most ${MAX_PRESIGN_SECONDS} seconds (7 days), the most S3 allows`);
+
+/** The seed's upload metadata: `{ candidateId, duration }` and any other flat values. */
+const UploadMetadataSchema = z.record(z.string().min(1).max(128), z.union([z.string(), z.number(), z.boolean()])).default({});
+
+const EventListSchema = z.array(RecordedEventSchema);
+
+/**
+ * The names of the object metadata (x-amz-meta-*), as the seed has them. Values that come
+ * from callers (candidate, duration) are percent-encoded: S3 metadata must be US-ASCII, and
+ * an id like `cand_123` reads the same either way.
+ */
+const META = {
+  candidate: 'candidate',
+  duration: 'duration',
+  eventCount: 'eventcount',
+  codec: 'codec',
+  sha256: 'sha256',
+  size: 'size',
+  uploadedAt: 'uploadedat',
+} as const;
+
+const CONTENT_TYPE = 'application/gzip';
+
+/** The prefix `testConnection` lists: nothing is stored there. */
+export const HEALTH_PREFIX = 'health/';
+
+/**
+ * The seed's S3 Storage Service: one consolidated recording per session, gzip of its JSON
+ * event list, at `sessions/YYYY/MM/DD/<sessionId>/recording.json.gz`. It talks to an
+ * `ObjectStore` only, so it runs the same against S3, an S3-compatible server, or a fake.
+ */
+export class S3StorageService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: S3StorageDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Compresses and stores the session's recording, overwriting an earlier upload. `events`
+   * must be the session's recorded events in ascending seq order. `metadata.candidateId`,
+   * when given, must be the session's candidate; `duration` (seconds) defaults to the span
+   * of the events.
+   */
+  async uploadSessionRecording(sessionId: string, events: RecordedEvent[], metadata: Record<string, string | number | boolean> = {}): Promise<UploadResult> {
+    parseOrThrow(SessionIdSchema, sessionId, 'session id');
+    const list = parseOrThrow(EventListSchema, events, 'events');
+    const given = parseOrThrow(UploadMetadataSchema, metadata, 'recording metadata');
+    checkEventOrder(sessionId, list);
+    const session = await this.session(sessionId);
+    const candidateId = given.candidateId === undefined ? session.candidateId : String(given.candidateId);
+    if (candidateId !== session.candidateId) {
+      throw new AppError('VALIDATION_FAILED', `Invalid recording metadata: candidateId ${JSON.stringify(candidateId)} is not the session's candidate`, { sessionId });
+    }
+    const durationSeconds = given.duration === undefined ? spanSeconds(list) : String(given.duration);
+    const bodyMetadata: RecordingMetadata = { ...Object.fromEntries(Object.entries(given).map(([name, value]) => [name, String(value)])), candidateId, duration: durationSeconds };
+
+    const encoded = await encodeRecordingAsync({ sessionId, metadata: bodyMetadata, events: list });
+    const key = recordingKey(sessionPrefix(sessionId, session.startedAt));
+    const { etag } = await this.deps.store.put(key, encoded.bytes, {
+      contentType: CONTENT_TYPE,
+      metadata: {
+        [META.candidate]: encodeURIComponent(candidateId),
+        [META.duration]: encodeURIComponent(durationSeconds),
+        [META.eventCount]: String(list.length),
+        [META.codec]: RECORDING_CODEC,
+        [META.sha256]: encoded.sha256,
+        [META.size]: String(encoded.size),
+        [META.uploadedAt]: new Date(this.now()).toISOString(),
+      },
+    });
+    return {
+      key,
+      size: encoded.size,
+      compressedSize: encoded.compressedSize,
+      compressionRatio: encoded.compressedSize === 0 ? 0 : encoded.size / encoded.compressedSize,
+      sha256: encoded.sha256,
+      etag,
+    };
+  }
+
+  /**
+   * The stored recording, checked end to end: the bytes' sha256 against the one recorded at
+   * upload, then gzip, JSON and schema. Any mismatch rejects with RECORDING_CORRUPT naming
+   * the key; no recording rejects with RECORDING_NOT_FOUND.
+   */
+  async downloadSessionRecording(sessionId: string): Promise<DownloadedRecording> {
+    const key = await this.keyOf(sessionId);
+    const object = await this.deps.store.get(key);
+    if (!object) throw new AppError('RECORDING_NOT_FOUND', `No recording of session ${JSON.stringify(sessionId)} in storage (expected ${JSON.stringify(key)}).`, { sessionId, key });
+    const { metadata } = object.info;
+    const expected = metadata[META.sha256];
+    if (!expected) throw corrupt(key, 'it carries no sha256 metadata, so its bytes cannot be verified');
+    const actual = sha256Hex(object.body);
+    if (actual !== expected) throw corrupt(key, `its bytes hash to ${actual}, not the ${expected} recorded at upload`, { expected, actual });
+    if (metadata[META.codec] !== undefined && metadata[META.codec] !== RECORDING_CODEC) throw corrupt(key, `unknown codec ${JSON.stringify(metadata[META.codec])}`);
+
+    const body = await decodeRecordingAsync(object.body, key);
+    if (body.sessionId !== sessionId) throw corrupt(key, `it holds session ${JSON.stringify(body.sessionId)}`);
+    const expectedCount = metadata[META.eventCount];
+    if (expectedCount !== undefined && Number(expectedCount) !== body.events.length) {
+      throw corrupt(key, `it holds ${body.events.length} events, not the ${expectedCount} recorded at upload`);
+    }
+    return { events: body.events, metadata: body.metadata };
+  }
+
+  /**
+   * A time-limited GET URL of the session's recording (default 1 hour; 1 s to 7 days, else
+   * VALIDATION_FAILED). Signed locally: it does not check that the recording exists.
+   */
+  async generatePresignedUrl(sessionId: string, expiresIn = 3600): Promise<string> {
+    const seconds = parseOrThrow(ExpiresInSchema, expiresIn, 'expiresIn');
+    const key = await this.keyOf(sessionId);
+    return this.deps.store.presignGet(key, seconds);
+  }
+
+  /** Whether the session's recording is stored, and its sizes, event count, sha256 and upload time. */
+  async getStorageStats(sessionId: string): Promise<StorageStats> {
+    const key = await this.keyOf(sessionId);
+    const info = await this.deps.store.head(key);
+    if (!info) return { exists: false, key, size: 0, compressedSize: 0, eventCount: 0, sha256: null, uploadedAt: null };
+    const { metadata } = info;
+    return {
+      exists: true,
+      key,
+      size: Number(metadata[META.size] ?? 0),
+      compressedSize: info.size,
+      eventCount: Number(metadata[META.eventCount] ?? 0),
+      sha256: metadata[META.sha256] ?? null,
+      uploadedAt: metadata[META.uploadedAt] ?? null,
+    };
+  }
+
+  /**
+   * True when the bucket answers with these credentials. It lists the dedicated `health/`
+   * prefix (one small request, no writes), never the whole bucket. Storage failures resolve
+   * false; use `checkConnection` to learn why.
+   */
+  async testConnection(): Promise<boolean> {
+    try {
+      await this.checkConnection();
+      return true;
+    } catch (error) {
+      if (isAppError(error) && error.code.startsWith('STORAGE_')) return false;
+      throw error;
+    }
+  }
+
+  /** Like `testConnection`, but rejects with the typed storage error (auth, bucket, unavailable). */
+  async checkConnection(): Promise<void> {
+    await this.deps.store.list(HEALTH_PREFIX);
+  }
+
+  private async session(sessionId: string): Promise<SessionRef> {
+    const session = await this.deps.lookupSession(sessionId);
+    if (!session) throw new AppError('SESSION_NOT_FOUND', `No session with id ${JSON.stringify(sessionId)}`, { sessionId });
+    return session;
+  }
+
+  private async keyOf(sessionId: string): Promise<string> {
+    parseOrThrow(SessionIdSchema, sessionId, 'session id');
+    const session = await this.session(sessionId);
+    return recordingKey(sessionPrefix(sessionId, session.startedAt));
+  }
+}
+
+/** Every event must belong to the session, in strictly ascending seq order, as the recorder wrote it. */
+function checkEventOrder(sessionId: string, events: readonly RecordedEvent[]): void {
+  let previousSeq = 0;
+  for (const [index, event] of events.entries()) {
+    if (event.sessionId !== sessionId) {
+      throw new AppError('VALIDATION_FAILED', `Invalid events: ${index}.sessionId: belongs to session ${JSON.stringify(event.sessionId)}, not ${JSON.stringify(sessionId)}`, { index });
+    }
+    if (event.seq <= previousSeq) {
+      throw new AppError('VALIDATION_FAILED', `Invalid events: ${index}.seq: ${event.seq} does not follow ${previousSeq}; events must be in ascending seq order`, { index });
+    }
+    previousSeq = event.seq;
+  }
+}
+
+/** Whole seconds from the first event to the last, as the seed's `duration` string. */
+function spanSeconds(events: readonly RecordedEvent[]): string {
+  const first = events[0];
+  const last = events.at(-1);
+  return first && last ? String(Math.round((last.timestamp - first.timestamp) / 1000)) : '0';
+}

@@ -1,0 +1,15 @@
+import type { Disposer } from '../../../shared/event';
+import type { SyncStatus } from '../../../shared/sync/syncStatus';
+
+/**
+ * Where the sync engine runs: in a worker thread in the app, so compression, hashing and
+ * network never share the recording thread; in-process where a test wants to step it.
+ */
+export interface SyncRunner {
+  /** Asks for a pass soon (a session closed, or a chunk's worth of events committed). */
+  nudge(): void;
+  /** Statuses as the engine reports them. */
+  onStatus(listener: (status: SyncStatus) => void): Disposer;
+  /** Waits for a pass in progress and stops. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,103 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../../../shared/errors';
+import { Emitter, type Disposer, type Event } from '../../../shared/event';
+import type { SyncStatus } from '../../../shared/sync/syncStatus';
+import type { SqliteDatabase } from '../db/sqlite';
+import type { SessionRecordingService } from '../recording/sessionRecordingService';
+import type { ReplayService } from '../replay/replayService';
+import { encodeRecording } from '../storage/recordingCodec';
+import type { SyncRunner } from './syncRunner';
+
+export interface SyncServiceDeps {
+  db: SqliteDatabase;
+  sessions: SessionRecordingService;
+  replay: ReplayService;
+  /** The engine's host, or null when no storage is configured (the embedded default: local only). */
+  runner: SyncRunner | null;
+}
+
+/** What `exportSession` wrote. */
+export interface SessionExport {
+  path: string;
+  bytes: number;
+  eventCount: number;
+  sha256: string;
+}
+
+/**
+ * The main process's side of sync: hands closed sessions to the worker, keeps the latest
+ * status of every session for the sync indicator, and exports a session to a file a
+ * candidate can hand over on a USB stick when there is no network at all.
+ */
+export class SyncService {
+  private readonly latest = new Map<string, SyncStatus>();
+  private readonly statusEmitter = new Emitter<SyncStatus>();
+  private readonly subscriptions: Disposer[] = [];
+
+  /** Fires whenever a session's sync status changes. */
+  readonly onDidChangeSyncStatus: Event<SyncStatus> = this.statusEmitter.event;
+
+  constructor(private readonly deps: SyncServiceDeps) {
+    if (deps.runner) {
+      const runner = deps.runner;
+      this.subscriptions.push(
+        runner.onStatus((status) => {
+          this.latest.set(status.sessionId, status);
+          this.statusEmitter.fire(status);
+        }),
+        deps.sessions.onDidCloseSession(() => runner.nudge()),
+      );
+    }
+  }
+
+  /** The session's current sync status; "local only" when no storage is configured. */
+  async getSyncStatus(sessionId: string): Promise<SyncStatus> {
+    const session = await this.deps.sessions.getSession(sessionId);
+    const known = this.latest.get(sessionId);
+    if (known) return known;
+    const pending = this.deps.runner ? session.lastSeq : 0;
+    return {
+      sessionId,
+      state: this.deps.runner ? (session.syncState === 'SYNCED' ? 'synced' : 'syncing') : 'local_only',
+      objectsUploaded: 0,
+      objectsTotal: 0,
+      bytesUploaded: 0,
+      pendingEvents: session.syncState === 'SYNCED' ? 0 : pending,
+      retryInMs: null,
+      syncedAt: session.syncedAt,
+      message: this.deps.runner ? null : 'No cloud storage is configured: the recording stays on this computer.',
+    };
+  }
+
+  /** Writes the whole session, as the consolidated recording's gzip, to `path`. */
+  async exportSession(sessionId: string, path: string): Promise<SessionExport> {
+    const session = await this.deps.sessions.getSession(sessionId);
+    this.deps.sessions.flush();
+    const events = [];
+    for (let afterSeq = 0; ; ) {
+      const page = this.deps.replay.getEvents(sessionId, { afterSeq, limit: 10_000 });
+      events.push(...page);
+      if (page.length < 10_000) break;
+      afterSeq = page.at(-1)!.seq;
+    }
+    const encoded = encodeRecording({
+      sessionId,
+      metadata: { candidateId: session.candidateId, startedAt: session.startedAt, status: session.status, headHash: events.at(-1)?.hash ?? '' },
+      events,
+    });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, encoded.bytes);
+    } catch (error) {
+      throw new AppError('EXPORT_FAILED', `Could not write ${path}: ${(error as Error).message}`, { path });
+    }
+    return { path, bytes: encoded.bytes.length, eventCount: events.length, sha256: encoded.sha256 };
+  }
+
+  async dispose(): Promise<void> {
+    this.subscriptions.forEach((dispose) => dispose());
+    await this.deps.runner?.stop();
+    this.statusEmitter.dispose();
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { RecordedEventSchema } from '../recording/eventTypes';
+
+/**
+ * What a recording looks like in object storage. Every key of a session lives under one
+ * date-partitioned prefix, so listing never leaves the session:
+ *
+ *   sessions/YYYY/MM/DD/<sessionId>/chunks/<firstSeq>-<lastSeq>.json.gz   while it runs
+ *   sessions/YYYY/MM/DD/<sessionId>/recording.json.gz                     the consolidated recording
+ *   sessions/YYYY/MM/DD/<sessionId>/manifest.json                         what the session consists of
+ *
+ * Chunk keys are deterministic (zero-padded seqs), so uploading a chunk twice is harmless.
+ */
+
+/** The folder of one session: partitioned by the UTC date the session started. */
+export function sessionPrefix(sessionId: string, startedAt: string | Date): string {
+  const date = typeof startedAt === 'string' ? new Date(startedAt) : startedAt;
+  const yyyy = String(date.getUTCFullYear()).padStart(4, '0');
+  const mm = String(date.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(date.getUTCDate()).padStart(2, '0');
+  return `sessions/${yyyy}/${mm}/${dd}/${sessionId}/`;
+}
+
+const SEQ_DIGITS = 10;
+
+/** The key of the chunk holding events firstSeq..lastSeq of a session. */
+export function recordingChunkKey(prefix: string, firstSeq: number, lastSeq: number): string {
+  return `${prefix}chunks/${String(firstSeq).padStart(SEQ_DIGITS, '0')}-${String(lastSeq).padStart(SEQ_DIGITS, '0')}.json.gz`;
+}
+
+export function recordingKey(prefix: string): string {
+  return `${prefix}recording.json.gz`;
+}
+
+export function manifestKey(prefix: string): string {
+  return `${prefix}manifest.json`;
+}
+
+/** Codec of every recording object: gzip of UTF-8 JSON. */
+export const RECORDING_CODEC = 'gzip+json/v1';
+
+/** The seed's metadata of a recording, as strings (S3 object metadata is string-valued). */
+export const RecordingMetadataSchema = z.record(z.string(), z.string());
+export type RecordingMetadata = z.infer<typeof RecordingMetadataSchema>;
+
+/** The body of a recording or a chunk, before gzip: the seed's event list with its metadata. */
+export const RecordingBodySchema = z.object({
+  sessionId: z.string(),
+  metadata: RecordingMetadataSchema,
+  events: z.array(RecordedEventSchema),
+});
+export type RecordingBody = z.infer<typeof RecordingBodySchema>;
+
+/** One object of a session as the manifest lists it. */
+export const ManifestObjectSchema = z.object({
+  key: z.string(),
+  kind: z.enum(['chunk', 'recording']),
+  firstSeq: z.number().int().positive(),
+  lastSeq: z.number().int().positive(),
+  eventCount: z.number().int().positive(),
+  /** sha256 (hex) of the stored, compressed bytes. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  compressedSize: z.number().int().nonnegative(),
+});
+export type ManifestObject = z.infer<typeof ManifestObjectSchema>;
+
+/** What a closed session consists of in storage; written last, checked by reconciliation. */
+export const RecordingManifestSchema = z.object({
+  version: z.literal(1),
+  sessionId: z.string(),
+  candidateId: z.string(),
+  status: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  eventCount: z.number().int().nonnegative(),
+  firstSeq: z.number().int().nonnegative(),
+  lastSeq: z.number().int().nonnegative(),
+  /** The hash-chain head: the last event's hash, anchoring the local chain off the machine. */
+  headHash: z.string(),
+  objects: z.array(ManifestObjectSchema),
+  stats: z.record(z.string(), z.unknown()),
+});
+export type RecordingManifest = z.infer<typeof RecordingManifestSchema>;

@@ -1,0 +1,300 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
+import type { ObjectStore } from '../../../../electron/services/storage/objectStore';
+import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { MAX_PRESIGN_SECONDS, S3StorageService } from '../../../../electron/services/storage/s3StorageService';
+import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
+import { RECORDING_CODEC } from '../../../../shared/storage/recordingObjects';
+import { startFaultProxy, type FaultProxy } from '../../../helpers/faultProxy';
+import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { rejectionOf, tempServices } from '../../../helpers/tempServices';
+import { INVALID_ACCESS_KEY_XML, SESSION_START, recordRealisticSession, storeOn } from './storageFixtures';
+
+/** Wraps a store and remembers every prefix `list` was asked for. */
+function listSpy(store: ObjectStore): { store: ObjectStore; prefixes: string[] } {
+  const prefixes: string[] = [];
+  return {
+    prefixes,
+    store: {
+      put: (key, body, options) => store.put(key, body, options),
+      get: (key) => store.get(key),
+      head: (key) => store.head(key),
+      presignGet: (key, seconds) => store.presignGet(key, seconds),
+      list: (prefix) => {
+        prefixes.push(prefix);
+        return store.list(prefix);
+      },
+    },
+  };
+}
+
+describe('S3StorageService against a real S3 server (s3rver on loopback)', () => {
+  let s3: LocalS3;
+  let proxy: FaultProxy;
+  const clock = { now: SESSION_START };
+  let app: ReturnType<typeof tempServices>;
+  const stores: S3ObjectStore[] = [];
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    proxy = await startFaultProxy({ target: s3.endpoint, seed: 42 });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await s3?.dispose();
+  });
+  beforeEach(() => {
+    app = tempServices({}, { now: () => clock.now });
+  });
+  afterEach(async () => {
+    await proxy.setMode({ kind: 'pass-through' });
+    for (const store of stores.splice(0)) store.dispose();
+    app.cleanup();
+  });
+
+  /** A storage service over `store` (default: straight to s3rver) for the temp app's sessions. */
+  function storageOver(store: ObjectStore = track(storeOn(s3))): S3StorageService {
+    return new S3StorageService({ store, lookupSession: (id) => app.services.sessions.getSession(id), now: () => clock.now });
+  }
+  function track(store: S3ObjectStore): S3ObjectStore {
+    stores.push(store);
+    return store;
+  }
+
+  it('uploads a recording under sessions/YYYY/MM/DD/<id>/ and downloads exactly the same events and metadata', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock);
+    const storage = storageOver();
+
+    const uploaded = await storage.uploadSessionRecording(sessionId, events, { candidateId: 'cand_123', duration: '1800' });
+    expect(uploaded.key).toBe(`sessions/2025/03/07/${sessionId}/recording.json.gz`);
+    expect(uploaded.compressedSize).toBeLessThan(uploaded.size);
+    expect(uploaded.compressionRatio).toBeCloseTo(uploaded.size / uploaded.compressedSize, 10);
+    // A realistic interview compresses well (the seed claims 5-10x for its own format).
+    expect(uploaded.compressionRatio).toBeGreaterThan(3);
+    expect(uploaded.etag).toMatch(/^"[0-9a-f]{32}"$/);
+
+    const downloaded = await storage.downloadSessionRecording(sessionId);
+    expect(downloaded.events).toHaveLength(events.length);
+    expect(downloaded.events).toStrictEqual(events);
+    expect(downloaded.metadata).toStrictEqual({ candidateId: 'cand_123', duration: '1800' });
+  });
+
+  it("stores the seed's object metadata and a sha256 of the stored bytes", async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+    const store = track(storeOn(s3));
+    clock.now = Date.UTC(2025, 2, 8, 0, 30);
+    const uploaded = await storageOver(store).uploadSessionRecording(sessionId, events, { candidateId: 'cand_123' });
+
+    const object = await store.get(uploaded.key);
+    expect(object).not.toBeNull();
+    expect(object!.body.byteLength).toBe(uploaded.compressedSize);
+    expect(sha256Hex(object!.body)).toBe(uploaded.sha256);
+    expect(object!.info.metadata).toStrictEqual({
+      candidate: 'cand_123',
+      // Without a duration the span of the events is used: first to last event, in seconds.
+      duration: String(Math.round((events.at(-1)!.timestamp - events[0]!.timestamp) / 1000)),
+      eventcount: String(events.length),
+      codec: RECORDING_CODEC,
+      sha256: uploaded.sha256,
+      size: String(uploaded.size),
+      uploadedat: '2025-03-08T00:30:00.000Z',
+    });
+  });
+
+  it('reports storage stats before and after the upload', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+    const storage = storageOver();
+    const key = `sessions/2025/03/07/${sessionId}/recording.json.gz`;
+    expect(await storage.getStorageStats(sessionId)).toStrictEqual({ exists: false, key, size: 0, compressedSize: 0, eventCount: 0, sha256: null, uploadedAt: null });
+
+    clock.now = Date.UTC(2025, 2, 8, 1, 0);
+    const uploaded = await storage.uploadSessionRecording(sessionId, events, {});
+    expect(await storage.getStorageStats(sessionId)).toStrictEqual({
+      exists: true,
+      key,
+      size: uploaded.size,
+      compressedSize: uploaded.compressedSize,
+      eventCount: events.length,
+      sha256: uploaded.sha256,
+      uploadedAt: '2025-03-08T01:00:00.000Z',
+    });
+  });
+
+  it('presigns a GET URL that fetches the stored bytes, with its signing and expiry parameters', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+    const store = track(storeOn(s3));
+    const storage = storageOver(store);
+    const uploaded = await storage.uploadSessionRecording(sessionId, events, {});
+
+    const url = new URL(await storage.generatePresignedUrl(sessionId, 900));
+    expect(url.pathname).toBe(`/${s3.bucket}/${uploaded.key}`);
+    // s3rver does not verify signatures, so check what S3 would: algorithm, credential scope, expiry, signature.
+    expect(url.searchParams.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(new RegExp(`^${s3.accessKeyId}/\\d{8}/${s3.region}/s3/aws4_request$`));
+    expect(url.searchParams.get('X-Amz-Date')).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    const fetched = new Uint8Array(await response.arrayBuffer());
+    expect(sha256Hex(fetched)).toBe(uploaded.sha256);
+    expect(Buffer.from(fetched).equals(Buffer.from((await store.get(uploaded.key))!.body))).toBe(true);
+
+    const byDefault = new URL(await storage.generatePresignedUrl(sessionId));
+    expect(byDefault.searchParams.get('X-Amz-Expires')).toBe('3600');
+    const longest = new URL(await storage.generatePresignedUrl(sessionId, MAX_PRESIGN_SECONDS));
+    expect(longest.searchParams.get('X-Amz-Expires')).toBe('604800');
+  });
+
+  it.each([604_801, 0, -1, 1.5, Number.NaN])('refuses expiresIn %s with VALIDATION_FAILED', async (expiresIn) => {
+    const { sessionId } = await recordRealisticSession(app.services, clock, { targetEvents: 50 });
+    const error = await rejectionOf(storageOver().generatePresignedUrl(sessionId, expiresIn));
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('expiresIn') });
+  });
+
+  describe('a damaged object is refused whole, naming its key', () => {
+    async function uploadedRecording() {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 500 });
+      const store = track(storeOn(s3));
+      const uploaded = await storageOver(store).uploadSessionRecording(sessionId, events, {});
+      const original = (await store.get(uploaded.key))!;
+      return { sessionId, store, key: uploaded.key, original };
+    }
+
+    it('garbage bytes under the original metadata: the sha256 does not match', async () => {
+      const { sessionId, store, key, original } = await uploadedRecording();
+      await store.put(key, new TextEncoder().encode('definitely not a recording'), { contentType: 'application/gzip', metadata: original.info.metadata });
+      const error = await rejectionOf(storageOver(store).downloadSessionRecording(sessionId));
+      expect(error).toMatchObject({ code: 'RECORDING_CORRUPT', message: expect.stringContaining(key) });
+      expect(error.message).toContain('hash');
+    });
+
+    it('garbage bytes whose sha256 was updated too: the gzip check refuses them', async () => {
+      const { sessionId, store, key, original } = await uploadedRecording();
+      const garbage = new Uint8Array(original.body.byteLength).map((_, index) => (index * 31 + 7) & 0xff);
+      await store.put(key, garbage, { contentType: 'application/gzip', metadata: { ...original.info.metadata, sha256: sha256Hex(garbage) } });
+      const error = await rejectionOf(storageOver(store).downloadSessionRecording(sessionId));
+      expect(error).toMatchObject({ code: 'RECORDING_CORRUPT', message: expect.stringContaining(key) });
+      expect(error.message).toContain('gzip');
+    });
+
+    it.each(['original', 'updated'])('the first half of the bytes (sha256 metadata %s)', async (which) => {
+      const { sessionId, store, key, original } = await uploadedRecording();
+      const half = original.body.slice(0, Math.floor(original.body.byteLength / 2));
+      const metadata = which === 'original' ? original.info.metadata : { ...original.info.metadata, sha256: sha256Hex(half) };
+      await store.put(key, half, { contentType: 'application/gzip', metadata });
+      const error = await rejectionOf(storageOver(store).downloadSessionRecording(sessionId));
+      expect(error).toMatchObject({ code: 'RECORDING_CORRUPT', message: expect.stringContaining(key) });
+    });
+
+    it('a whole gzip of another event count than recorded at upload', async () => {
+      const { sessionId, store, key, original } = await uploadedRecording();
+      const body = JSON.parse(new TextDecoder().decode(gunzipSync(original.body))) as { events: RecordedEvent[] };
+      body.events.pop();
+      const shorter = new Uint8Array(gzipSync(JSON.stringify(body)));
+      await store.put(key, shorter, { contentType: 'application/gzip', metadata: { ...original.info.metadata, sha256: sha256Hex(shorter) } });
+      const error = await rejectionOf(storageOver(store).downloadSessionRecording(sessionId));
+      expect(error).toMatchObject({ code: 'RECORDING_CORRUPT', message: expect.stringContaining(key) });
+    });
+  });
+
+  it('wrong credentials: STORAGE_AUTH_FAILED, not a retryable failure', async () => {
+    // s3rver accepts any credentials, so the fault proxy answers every request as S3 does for
+    // an unknown access key: 403 with S3's InvalidAccessKeyId error body.
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 100 });
+    await proxy.setMode({ kind: 'respond', status: 403, body: INVALID_ACCESS_KEY_XML });
+    const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
+
+    const upload = await rejectionOf(storage.uploadSessionRecording(sessionId, events, {}));
+    expect(upload).toMatchObject({ code: 'STORAGE_AUTH_FAILED', message: expect.stringContaining('InvalidAccessKeyId'), details: expect.objectContaining({ transient: false, status: 403 }) });
+    expect(upload.message).toContain('AWS_ACCESS_KEY_ID');
+    // HEAD answers carry no body: the 403 alone must say it.
+    expect(await rejectionOf(storage.getStorageStats(sessionId))).toMatchObject({ code: 'STORAGE_AUTH_FAILED' });
+    expect(await rejectionOf(storage.downloadSessionRecording(sessionId))).toMatchObject({ code: 'STORAGE_AUTH_FAILED' });
+    expect(await storage.testConnection()).toBe(false);
+    expect(await rejectionOf(storage.checkConnection())).toMatchObject({ code: 'STORAGE_AUTH_FAILED' });
+  });
+
+  it('a bucket the server does not have: STORAGE_BUCKET_MISSING, for a put, a get and a head', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 100 });
+    const storage = storageOver(track(storeOn(s3, { bucket: 'no-such-bucket' })));
+    const upload = await rejectionOf(storage.uploadSessionRecording(sessionId, events, {}));
+    expect(upload).toMatchObject({ code: 'STORAGE_BUCKET_MISSING', message: expect.stringContaining('no-such-bucket'), details: expect.objectContaining({ transient: false }) });
+    expect(await rejectionOf(storage.downloadSessionRecording(sessionId))).toMatchObject({ code: 'STORAGE_BUCKET_MISSING' });
+    // HEAD cannot tell a missing bucket from a missing key by itself: stats must not say "not uploaded".
+    expect(await rejectionOf(storage.getStorageStats(sessionId))).toMatchObject({ code: 'STORAGE_BUCKET_MISSING' });
+    expect(await storage.testConnection()).toBe(false);
+  });
+
+  it('S3 down: STORAGE_UNAVAILABLE marked transient, and it works again once S3 is back', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 100 });
+    const storage = storageOver();
+    expect(await storage.testConnection()).toBe(true);
+    await s3.stop();
+    try {
+      for (const attempt of [() => storage.uploadSessionRecording(sessionId, events, {}), () => storage.getStorageStats(sessionId), () => storage.downloadSessionRecording(sessionId)]) {
+        expect(await rejectionOf(attempt())).toMatchObject({ code: 'STORAGE_UNAVAILABLE', details: expect.objectContaining({ transient: true }) });
+      }
+      expect(await storage.testConnection()).toBe(false);
+    } finally {
+      await s3.start();
+    }
+    await storage.uploadSessionRecording(sessionId, events, {});
+    expect((await storage.downloadSessionRecording(sessionId)).events).toStrictEqual(events);
+  });
+
+  it('lists only under a prefix: the health check lists health/, and nothing lists the bucket', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 100 });
+    const spy = listSpy(track(storeOn(s3, { endpoint: proxy.endpoint })));
+    const storage = storageOver(spy.store);
+    proxy.resetStats();
+
+    expect(await storage.testConnection()).toBe(true);
+    await storage.uploadSessionRecording(sessionId, events, {});
+    await storage.getStorageStats(sessionId);
+    await storage.downloadSessionRecording(sessionId);
+    await storage.generatePresignedUrl(sessionId);
+
+    expect(spy.prefixes).toStrictEqual(['health/']);
+    // On the wire as well: every ListObjectsV2 request carries a non-empty prefix.
+    const listRequests = proxy.log.filter((entry) => entry.method === 'GET' && new URL(entry.url, proxy.endpoint).searchParams.get('list-type') === '2');
+    expect(listRequests).toHaveLength(1);
+    expect(listRequests.map((entry) => new URL(entry.url, proxy.endpoint).searchParams.get('prefix'))).toStrictEqual(['health/']);
+  });
+
+  it('rejects unknown sessions with SESSION_NOT_FOUND and a missing recording with RECORDING_NOT_FOUND', async () => {
+    const storage = storageOver();
+    for (const attempt of [() => storage.uploadSessionRecording('nope', [], {}), () => storage.downloadSessionRecording('nope'), () => storage.getStorageStats('nope'), () => storage.generatePresignedUrl('nope')]) {
+      expect(await rejectionOf(attempt())).toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    }
+    const noSessions = new S3StorageService({ store: track(storeOn(s3)), lookupSession: () => null });
+    expect(await rejectionOf(noSessions.getStorageStats('ses_gone'))).toMatchObject({ code: 'SESSION_NOT_FOUND', message: expect.stringContaining('ses_gone') });
+
+    const { sessionId } = await recordRealisticSession(app.services, clock, { targetEvents: 20 });
+    const missing = await rejectionOf(storage.downloadSessionRecording(sessionId));
+    expect(missing).toMatchObject({ code: 'RECORDING_NOT_FOUND', message: expect.stringContaining(`sessions/2025/03/07/${sessionId}/recording.json.gz`) });
+  });
+
+  it('validates its arguments before touching storage', async () => {
+    const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 20 });
+    const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
+    proxy.resetStats();
+    const invalid: [unknown, unknown][] = [
+      [[{ ...events[0], seq: 0 }], {}],
+      [[{ type: 'keystroke', data: { key: 'a' } }], {}],
+      [[events[1], events[0]], {}],
+      [[{ ...events[0]!, sessionId: 'someone-else' }], {}],
+      [events, { candidateId: 'cand_999' }],
+      [events, { nested: { not: 'flat' } }],
+      ['not a list', {}],
+    ];
+    for (const [list, metadata] of invalid) {
+      const error = await rejectionOf(storage.uploadSessionRecording(sessionId, list as RecordedEvent[], metadata as Record<string, string>));
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    expect(proxy.stats.requests).toBe(0);
+  });
+});

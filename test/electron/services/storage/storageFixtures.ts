@@ -1,0 +1,71 @@
+import type { Services } from '../../../../electron/services/container';
+import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
+import { QUESTION_ID, generateSyntheticSession, type SessionStep } from '../../../bench/syntheticSession';
+import type { LocalS3 } from '../../../helpers/s3rverServer';
+
+/** Sessions in these tests start just before midnight UTC, so the date partition is unambiguous. */
+export const SESSION_START = Date.UTC(2025, 2, 7, 23, 59, 30);
+
+/** A store on the local S3 server, or on `endpoint` (a fault proxy in front of it), for `bucket`. */
+export function storeOn(s3: LocalS3, options: { endpoint?: string; bucket?: string; listPageSize?: number } = {}): S3ObjectStore {
+  return new S3ObjectStore({
+    bucket: options.bucket ?? s3.bucket,
+    region: s3.region,
+    endpoint: options.endpoint ?? s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    ...(options.listPageSize ? { listPageSize: options.listPageSize } : {}),
+  });
+}
+
+/**
+ * Records a scripted interview (typing, snapshots, AI answers, test runs) through the real
+ * recorder and reads its events back: what an upload is given in the app.
+ */
+export async function recordRealisticSession(
+  services: Services,
+  clock: { now: number },
+  options: { seed?: number; targetEvents?: number } = {},
+): Promise<{ sessionId: string; candidateId: string; events: RecordedEvent[] }> {
+  const script = generateSyntheticSession({ seed: options.seed ?? 11, targetEvents: options.targetEvents ?? 2_000, durationMs: 20 * 60 * 1000 });
+  const { sessions } = services;
+  clock.now = SESSION_START;
+  const candidateId = 'cand_123';
+  const sessionId = (await sessions.createSession(candidateId, { questionId: QUESTION_ID })).id;
+  const record = (step: SessionStep): Promise<unknown> => {
+    switch (step.kind) {
+      case 'event':
+        return sessions.recordEvent(sessionId, step.event);
+      case 'snapshot':
+        return sessions.recordCodeSnapshot(sessionId, step.snapshot);
+      case 'ai':
+        return sessions.recordClaudeInteraction(sessionId, step.interaction);
+      case 'test':
+        return sessions.recordTestResult(sessionId, step.result);
+    }
+  };
+  const pending: Promise<unknown>[] = [];
+  for (const step of script.steps) {
+    clock.now = SESSION_START + step.at;
+    pending.push(record(step));
+  }
+  await Promise.all(pending);
+  clock.now = SESSION_START + script.durationMs + 1_000;
+  await sessions.closeSession(sessionId, 'COMPLETED');
+  return { sessionId, candidateId, events: allEvents(services, sessionId) };
+}
+
+/** Every recorded event of a session, in seq order. */
+export function allEvents(services: Services, sessionId: string): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (;;) {
+    const page = services.replay.getEvents(sessionId, { afterSeq: events.at(-1)?.seq ?? 0, limit: 1_000 });
+    if (page.length === 0) return events;
+    events.push(...page);
+  }
+}
+
+/** S3's answer to an unknown access key id, byte for byte as AWS sends it (RequestId shortened). */
+export const INVALID_ACCESS_KEY_XML =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message><AWSAccessKeyId>AKIAWRONG</AWSAccessKeyId><RequestId>4442587FB7D0A2F9</RequestId></Error>';

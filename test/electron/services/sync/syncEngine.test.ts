@@ -1,0 +1,171 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
+import { decodeRecording, sha256Hex } from '../../../../electron/services/storage/recordingCodec';
+import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import { manifestKey, recordingKey, sessionPrefix, RecordingManifestSchema } from '../../../../shared/storage/recordingObjects';
+import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { tempServices } from '../../../helpers/tempServices';
+
+const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
+
+describe('SyncEngine against a real S3-compatible server', () => {
+  let s3: LocalS3;
+  let env: ReturnType<typeof tempServices>;
+  let engineDb: SqliteDatabase;
+  let store: S3ObjectStore;
+  let now: number;
+  let statuses: SyncStatus[];
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+  });
+  afterAll(async () => {
+    await s3.dispose();
+  });
+  beforeEach(() => {
+    now = Date.UTC(2026, 10, 29, 9, 30);
+    env = tempServices({}, { now: () => now });
+    // The engine has its own connection, as in the worker.
+    engineDb = openSqlite(env.config.databasePath);
+    store = new S3ObjectStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    statuses = [];
+  });
+  afterEach(() => {
+    engineDb.close();
+    env.cleanup();
+  });
+
+  function engine(settings: Partial<SyncSettings> = {}): SyncEngine {
+    return new SyncEngine({ db: engineDb, store, settings: { ...FAST, ...settings }, now: () => now, onStatus: (status) => statuses.push(status) });
+  }
+
+  async function recordSession(eventCount: number): Promise<string> {
+    const s = env.services.sessions;
+    const { id } = await s.createSession('cand_sync');
+    await s.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'main.py', content: '' } });
+    let text = '';
+    const acks = [];
+    for (let i = 0; i < eventCount - 2; i++) {
+      acks.push(s.recordEvent(id, { type: 'code_edit', fileId: 'f', data: { changes: [{ rangeOffset: text.length, rangeLength: 0, text: 'x' }] } }));
+      text += 'x';
+    }
+    await Promise.all(acks);
+    return id;
+  }
+
+  /** Every object of the session in storage, by key. */
+  async function stored(sessionId: string) {
+    const session = await env.services.sessions.getSession(sessionId);
+    const prefix = sessionPrefix(sessionId, session.startedAt);
+    return { prefix, objects: await store.list(prefix) };
+  }
+
+  /** Storage holds, byte for byte by sha256, what the local database holds. */
+  async function expectStorageEqualsLocal(sessionId: string) {
+    const { prefix, objects } = await stored(sessionId);
+    const local = env.services.replay.getEvents(sessionId, { limit: 10_000 });
+    const recording = await store.get(recordingKey(prefix));
+    expect(recording).not.toBeNull();
+    expect(sha256Hex(recording!.body)).toBe(recording!.info.metadata.sha256);
+    expect(decodeRecording(recording!.body, recordingKey(prefix)).events).toEqual(local);
+    const manifest = RecordingManifestSchema.parse(JSON.parse(new TextDecoder().decode((await store.get(manifestKey(prefix)))!.body)));
+    expect(manifest).toMatchObject({ sessionId, eventCount: local.length, lastSeq: local.length, headHash: local.at(-1)!.hash });
+    // Chunks cover 1..N exactly once: nothing lost, nothing duplicated.
+    const chunks = manifest.objects.filter((object) => object.kind === 'chunk').sort((a, b) => a.firstSeq - b.firstSeq);
+    let next = 1;
+    for (const chunk of chunks) {
+      expect(chunk.firstSeq).toBe(next);
+      const body = await store.get(chunk.key);
+      expect(sha256Hex(body!.body)).toBe(chunk.sha256);
+      expect(decodeRecording(body!.body, chunk.key).events).toEqual(local.slice(chunk.firstSeq - 1, chunk.lastSeq));
+      next = chunk.lastSeq + 1;
+    }
+    expect(next).toBe(local.length + 1);
+    expect(objects.map((object) => object.key).sort()).toEqual([...manifest.objects.map((object) => object.key), manifestKey(prefix)].sort());
+  }
+
+  it('ships full chunks while the session runs and holds back a partial one until it is old enough', async () => {
+    const id = await recordSession(250);
+    const sync = engine();
+    await sync.syncNow();
+    let { objects, prefix } = await stored(id);
+    expect(objects.map((object) => object.key)).toEqual([`${prefix}chunks/0000000001-0000000100.json.gz`, `${prefix}chunks/0000000101-0000000200.json.gz`]);
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'syncing', pendingEvents: 50 });
+    now += 10_000;
+    await sync.syncNow();
+    ({ objects } = await stored(id));
+    expect(objects.map((object) => object.key)).toContain(`${prefix}chunks/0000000201-0000000250.json.gz`);
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('PENDING');
+  });
+
+  it('on close uploads the recording and the manifest, reconciles, and marks the session SYNCED', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await engine().syncNow();
+    await expectStorageEqualsLocal(id);
+    const session = await env.services.sessions.getSession(id);
+    expect(session).toMatchObject({ syncState: 'SYNCED', syncedAt: new Date(now).toISOString() });
+    expect(statuses.at(-1)).toMatchObject({ state: 'synced', pendingEvents: 0 });
+  });
+
+  it('re-uploads what storage lost or altered, and removes chunks no manifest names', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const sync = engine();
+    await sync.syncNow();
+    const { prefix } = await stored(id);
+    // Storage loses one chunk, another is altered, and an orphan from a killed upload appears.
+    await store.delete(`${prefix}chunks/0000000001-0000000100.json.gz`);
+    await store.put(`${prefix}chunks/0000000101-0000000200.json.gz`, new Uint8Array([1, 2, 3]), { contentType: 'application/gzip', metadata: { sha256: 'bad' } });
+    await store.put(`${prefix}chunks/0000000101-0000000150.json.gz`, new Uint8Array([4]), { contentType: 'application/gzip', metadata: {} });
+    engineDb.prepare("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(id);
+    await sync.syncNow();
+    await expectStorageEqualsLocal(id);
+  });
+
+  it('uploads nothing twice under another key when a pass is repeated', async () => {
+    const id = await recordSession(150);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await engine().syncNow();
+    const first = (await stored(id)).objects.map((object) => [object.key, object.size]);
+    // Forget the local state entirely: a fresh engine re-derives the same keys and bytes.
+    engineDb.prepare('DELETE FROM sync_objects').run();
+    engineDb.prepare("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(id);
+    await engine().syncNow();
+    expect((await stored(id)).objects.map((object) => [object.key, object.size])).toEqual(first);
+    await expectStorageEqualsLocal(id);
+  });
+
+  it('keeps recording through a whole outage, reports offline, and catches up once storage is back', async () => {
+    await s3.stop();
+    try {
+      const id = await recordSession(330);
+      await env.services.sessions.closeSession(id, 'COMPLETED');
+      const sync = engine();
+      await sync.syncNow();
+      expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline', pendingEvents: 331 });
+      expect(statuses.at(-1)!.retryInMs).toBeGreaterThan(0);
+      expect((await env.services.sessions.getSessionStats(id)).eventCount).toBe(331);
+      await s3.start();
+      await new Promise((resolve) => setTimeout(resolve, 250)); // the breaker's half-open wait
+      await sync.syncNow();
+      await expectStorageEqualsLocal(id);
+    } finally {
+      await s3.start().catch(() => {});
+    }
+  });
+
+  it('finishes even when the clock moves backwards mid-session', async () => {
+    const id = await recordSession(120);
+    const sync = engine();
+    await sync.syncNow();
+    now -= 3_600_000;
+    await env.services.sessions.recordEvent(id, { type: 'focus', data: {} });
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    await expectStorageEqualsLocal(id);
+    expect(await env.services.sessions.verifySession(id)).toMatchObject({ valid: true });
+  });
+});
