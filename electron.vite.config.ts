@@ -17,7 +17,9 @@ export default defineConfig({
       // better-sqlite3 must: it loads a native addon, picked at run time by the config.
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: fromRoot('electron/main/index.ts') },
+        // The sync worker is its own entry: out/main/syncWorker.js, next to index.js, where
+        // electron/services/sync/workerSyncRunner.ts looks for it.
+        input: { index: fromRoot('electron/main/index.ts'), syncWorker: fromRoot('electron/services/sync/syncWorkerMain.ts') },
       },
     },
   },

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { IpcHandlers } from '../../shared/ipc/channel';
 import { ipcContract, type InterviewLmContract } from '../../shared/ipc/contract';
 import type { Disposer } from '../../shared/event';
@@ -11,9 +12,16 @@ export interface AppIdentity {
   version: string;
 }
 
+/** What the host of the services decides for the page: where an export goes (the shell asks with a dialog). */
+export interface IpcHostOptions extends RouterOptions {
+  /** Returns the path to write, or null when the person cancelled. Default: the data folder's exports/. */
+  chooseExportPath?: (suggestedFileName: string) => Promise<string | null>;
+}
+
 /** Maps every contract channel onto the services. */
-export function createIpcHandlers(services: Services, identity: AppIdentity): IpcHandlers<InterviewLmContract> {
-  const { sessions, replay } = services;
+export function createIpcHandlers(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
+  const { sessions, replay, sync } = services;
+  const chooseExportPath = options.chooseExportPath ?? (async (name: string) => join(services.config.dataDir, 'exports', name));
   return {
     app: {
       getInfo: () => ({ ...identity, dataDir: services.config.dataDir, databasePath: services.config.databasePath }),
@@ -28,6 +36,14 @@ export function createIpcHandlers(services: Services, identity: AppIdentity): Ip
       listInterruptedSessions: () => sessions.listInterruptedSessions(),
       resumeSession: (sessionId) => sessions.resumeSession(sessionId),
       verifySession: (sessionId) => sessions.verifySession(sessionId),
+    },
+    sync: {
+      getSyncStatus: (sessionId) => sync.getSyncStatus(sessionId),
+      exportSession: async (sessionId) => {
+        const session = await sessions.getSession(sessionId);
+        const path = await chooseExportPath(`interviewlm-${session.candidateId.replace(/[^A-Za-z0-9_-]/g, '_')}-${session.id}.json.gz`);
+        return path === null ? null : sync.exportSession(sessionId, path);
+      },
     },
     replay: {
       getFileAt: (sessionId, fileId, point) => replay.getFileAt(sessionId, fileId, point),
@@ -46,11 +62,12 @@ export interface IpcHost {
 }
 
 /** Builds the transport-free IPC host: router plus the service events forwarded to the hub. */
-export function createIpcHost(services: Services, identity: AppIdentity, options: RouterOptions = {}): IpcHost {
-  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity), options);
+export function createIpcHost(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHost {
+  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity, options), options);
   const events = createEventHub(ipcContract, (error) => options.onInternalError?.(error, 'events'));
   const subscriptions: Disposer[] = [
     services.sessions.onDidCloseSession(({ sessionId, status }) => events.emit('sessionClosed', { sessionId, status })),
+    services.sync.onDidChangeSyncStatus((status) => events.emit('syncStatus', status)),
   ];
   return { router, events, dispose: () => subscriptions.forEach((dispose) => dispose()) };
 }

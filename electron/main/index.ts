@@ -51,7 +51,10 @@ function start(): void {
   const host = createIpcHost(
     services,
     { name: app.getName(), version: app.getVersion() },
-    { onInternalError: (error, channel) => console.error(`[interviewlm] ${channel} failed:`, error) },
+    {
+      onInternalError: (error, channel) => console.error(`[interviewlm] ${channel} failed:`, error),
+      chooseExportPath: chooseExportPath,
+    },
   );
   teardown.push(host.dispose);
   const isTrustedSender = createTrustedSenderCheck({ rendererIndexFile: RENDERER_INDEX_FILE, devServerUrl: DEV_SERVER_URL });
@@ -98,6 +101,17 @@ function createMainWindow(): BrowserWindow {
   const loaded = DEV_SERVER_URL ? window.loadURL(DEV_SERVER_URL) : window.loadFile(RENDERER_INDEX_FILE);
   loaded.catch((error: unknown) => console.error('[interviewlm] the page failed to load:', error));
   return window;
+}
+
+/** Asks where to save a session export; null when the person cancels. */
+async function chooseExportPath(suggestedFileName: string): Promise<string | null> {
+  const options = {
+    title: 'Export the interview recording',
+    defaultPath: join(app.getPath('documents'), suggestedFileName),
+    filters: [{ name: 'InterviewLM recording', extensions: ['gz'] }],
+  };
+  const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  return result.canceled || !result.filePath ? null : result.filePath;
 }
 
 function focusMainWindow(): void {

@@ -3,8 +3,14 @@ import { withDatabaseErrors } from './db/databaseErrors';
 import { openRecordingDatabase, type RecordingDatabase } from './db/recordingDatabase';
 import { ReplayService } from './replay/replayService';
 import { SessionRecordingService } from './recording/sessionRecordingService';
-import { S3ObjectStore, s3StoreOptionsFrom } from './storage/s3ObjectStore';
+import { S3ObjectStore, s3StoreOptionsFrom, type S3ObjectStoreOptions } from './storage/s3ObjectStore';
 import { S3StorageService } from './storage/s3StorageService';
+import { InProcessSyncRunner } from './sync/inProcessSyncRunner';
+import type { SyncSettings } from './sync/syncEngine';
+import type { SyncRunner } from './sync/syncRunner';
+import { SyncService } from './sync/syncService';
+import { WorkerSyncRunner } from './sync/workerSyncRunner';
+import { openSqlite } from './db/sqlite';
 
 /** Every service of the app, built from one config. */
 export interface Services {
@@ -14,14 +20,24 @@ export interface Services {
   readonly replay: ReplayService;
   /** The seed's S3 Storage Service; null when no bucket and keys are configured ("local only"). */
   readonly storage: S3StorageService | null;
-  /** Commits what is queued, releases the database and its instance lock. */
+  /** Ships recordings to storage in the background, and exports them to files. */
+  readonly sync: SyncService;
+  /** Commits what is queued, releases the database and its instance lock; the sync worker stops on its own. */
   dispose(): void;
+  /** dispose(), after the sync worker has finished its pass in progress. */
+  shutdown(): Promise<void>;
 }
 
 /** Hooks for tests and the shell: a clock, and where listener errors go. */
 export interface ServiceOverrides {
   now?: () => number;
   onListenerError?: (error: unknown) => void;
+  /**
+   * Where the sync engine runs when storage is configured: a worker thread (the app's way,
+   * the default), this thread (tests that step it), or nowhere.
+   */
+  syncRunner?: 'worker' | 'in-process' | 'none';
+  syncSettings?: Partial<SyncSettings>;
 }
 
 /**
@@ -38,6 +54,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   let replay: ReplayService;
   let objectStore: S3ObjectStore | null;
   let storage: S3StorageService | null;
+  let sync: SyncService;
   try {
     sessions = withDatabaseErrors(new SessionRecordingService({
       db: database.db,
@@ -55,21 +72,24 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     storage = objectStore
       ? new S3StorageService({ store: objectStore, lookupSession: (sessionId) => sessions.getSession(sessionId), ...(overrides.now ? { now: overrides.now } : {}) })
       : null;
+    sync = new SyncService({ db: database.db, sessions, replay, runner: storeOptions ? syncRunnerFor(config, storeOptions, overrides) : null });
   } catch (error) {
     // A service that fails to build must not leave the database and its lock held.
     database.close();
     throw error;
   }
   let disposed = false;
-  return {
+  const services: Services = {
     config,
     database,
     sessions,
     replay,
     storage,
+    sync,
     dispose() {
       if (disposed) return;
       disposed = true;
+      void sync.dispose().catch(() => {});
       try {
         sessions.dispose();
       } finally {
@@ -77,5 +97,29 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
         database.close();
       }
     },
+    async shutdown() {
+      await sync.dispose();
+      services.dispose();
+    },
   };
+  return services;
+}
+
+/** The sync engine's host: its own database connection and S3 client, on a worker thread unless told otherwise. */
+function syncRunnerFor(config: AppConfig, storage: S3ObjectStoreOptions, overrides: ServiceOverrides): SyncRunner | null {
+  const where = overrides.syncRunner ?? 'worker';
+  if (where === 'none') return null;
+  const nativeBinding = config.sqliteNativeBinding;
+  if (where === 'worker') {
+    return new WorkerSyncRunner(
+      { databasePath: config.databasePath, storage, ...(nativeBinding ? { nativeBinding } : {}), ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}) },
+      undefined,
+      overrides.onListenerError,
+    );
+  }
+  const db = openSqlite(config.databasePath, nativeBinding ? { nativeBinding } : {});
+  return new InProcessSyncRunner(
+    { db, store: new S3ObjectStore(storage), ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}), ...(overrides.now ? { now: overrides.now } : {}) },
+    { onStopped: () => db.close() },
+  );
 }

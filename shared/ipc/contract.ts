@@ -10,6 +10,7 @@ import {
   SessionSchema,
   SessionStatsSchema,
 } from '../recording/session';
+import { SyncStatusSchema } from '../sync/syncStatus';
 import { channel, event, type IpcContract } from './channel';
 
 /** A point in a recording: right after event `seq`, or the last event at or before `timestamp` (ms). */
@@ -44,6 +45,14 @@ export const EventPageQuerySchema = z.strictObject({
   afterSeq: z.number().int().nonnegative().default(0),
   limit: z.number().int().min(1).max(10_000).default(1000),
   types: z.array(z.string()).max(64).optional(),
+});
+
+/** What an export wrote. */
+export const SessionExportSchema = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  eventCount: z.number().int().nonnegative(),
+  sha256: z.string(),
 });
 
 export const AppInfoSchema = z.object({
@@ -105,6 +114,18 @@ export const ipcContract = {
         response: ChainVerificationSchema,
       }),
     },
+    sync: {
+      getSyncStatus: channel({
+        doc: "Where a session's recording stands with cloud storage (local only, syncing, offline, synced...).",
+        request: z.tuple([SessionIdSchema]),
+        response: SyncStatusSchema,
+      }),
+      exportSession: channel({
+        doc: 'Writes the whole session to a .json.gz file the candidate chooses (for a USB stick); null if cancelled.',
+        request: z.tuple([SessionIdSchema]),
+        response: SessionExportSchema.nullable(),
+      }),
+    },
     replay: {
       getFileAt: channel({
         doc: 'One file rebuilt at a point of the recording.',
@@ -129,6 +150,10 @@ export const ipcContract = {
     },
   },
   events: {
+    syncStatus: event({
+      doc: "A session's sync status changed.",
+      payload: SyncStatusSchema,
+    }),
     sessionClosed: event({
       doc: 'A session was closed; its recording now waits for the sync worker.',
       payload: z.object({ sessionId: z.string(), status: ClosedSessionStatusSchema }),

@@ -9,7 +9,10 @@ export class InProcessSyncRunner implements SyncRunner {
   readonly engine: SyncEngine;
   private readonly statuses = new Emitter<SyncStatus>();
 
-  constructor(deps: Omit<SyncEngineDeps, 'onStatus'>, options: { autoStart?: boolean } = {}) {
+  constructor(
+    deps: Omit<SyncEngineDeps, 'onStatus'>,
+    private readonly options: { autoStart?: boolean; onStopped?: () => void } = {},
+  ) {
     this.engine = new SyncEngine({ ...deps, onStatus: (status) => this.statuses.fire(status) });
     if (options.autoStart ?? true) this.engine.start();
   }
@@ -25,5 +28,6 @@ export class InProcessSyncRunner implements SyncRunner {
   async stop(): Promise<void> {
     await this.engine.stop();
     this.statuses.dispose();
+    this.options.onStopped?.();
   }
 }

@@ -6,7 +6,7 @@ import type { SyncStatus } from '../../../shared/sync/syncStatus';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRecordingService } from '../recording/sessionRecordingService';
 import type { ReplayService } from '../replay/replayService';
-import { encodeRecording } from '../storage/recordingCodec';
+import { encodeRecordingAsync } from '../storage/recordingCodec';
 import type { SyncRunner } from './syncRunner';
 
 export interface SyncServiceDeps {
@@ -34,6 +34,7 @@ export class SyncService {
   private readonly latest = new Map<string, SyncStatus>();
   private readonly statusEmitter = new Emitter<SyncStatus>();
   private readonly subscriptions: Disposer[] = [];
+  private disposing: Promise<void> | null = null;
 
   /** Fires whenever a session's sync status changes. */
   readonly onDidChangeSyncStatus: Event<SyncStatus> = this.statusEmitter.event;
@@ -81,7 +82,8 @@ export class SyncService {
       if (page.length < 10_000) break;
       afterSeq = page.at(-1)!.seq;
     }
-    const encoded = encodeRecording({
+    // Compressed on libuv's thread pool: a long session must not freeze the window.
+    const encoded = await encodeRecordingAsync({
       sessionId,
       metadata: { candidateId: session.candidateId, startedAt: session.startedAt, status: session.status, headHash: events.at(-1)?.hash ?? '' },
       events,
@@ -95,9 +97,13 @@ export class SyncService {
     return { path, bytes: encoded.bytes.length, eventCount: events.length, sha256: encoded.sha256 };
   }
 
-  async dispose(): Promise<void> {
-    this.subscriptions.forEach((dispose) => dispose());
-    await this.deps.runner?.stop();
-    this.statusEmitter.dispose();
+  /** Stops the runner (once, however often it is called). */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.subscriptions.forEach((dispose) => dispose());
+      await this.deps.runner?.stop();
+      this.statusEmitter.dispose();
+    })();
+    return this.disposing;
   }
 }

@@ -7,15 +7,23 @@ import type { FromSyncWorker, SyncWorkerData, ToSyncWorker } from './syncWorkerP
 /** Where the worker's code is: the built file in the app, or the TypeScript source under tsx. */
 export interface SyncWorkerEntry {
   url: URL;
-  execArgv: string[];
+  /** TypeScript source: the worker registers tsx's loader before importing it. */
+  typescript: boolean;
 }
 
-/** The worker entry next to this module: built JavaScript, or TypeScript run through tsx. */
+/** The worker entry next to this module: built JavaScript (out/main/syncWorker.js), or the TypeScript source. */
 export function defaultSyncWorkerEntry(): SyncWorkerEntry {
   const fromSource = import.meta.url.endsWith('.ts');
   return fromSource
-    ? { url: new URL('./syncWorkerMain.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
-    : { url: new URL('./syncWorker.js', import.meta.url), execArgv: [] };
+    ? { url: new URL('./syncWorkerMain.ts', import.meta.url), typescript: true }
+    : { url: new URL('./syncWorker.js', import.meta.url), typescript: false };
+}
+
+function startWorker(entry: SyncWorkerEntry, data: SyncWorkerData): Worker {
+  if (!entry.typescript) return new Worker(entry.url, { workerData: data });
+  // Node 20 does not apply --import loaders to a worker's entry module, so register tsx first, in the worker.
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.url.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
 }
 
 /** Runs the sync engine in a worker thread. */
@@ -25,7 +33,7 @@ export class WorkerSyncRunner implements SyncRunner {
   private readonly stopped: Promise<void>;
 
   constructor(data: SyncWorkerData, entry: SyncWorkerEntry = defaultSyncWorkerEntry(), onError: (error: unknown) => void = () => {}) {
-    this.worker = new Worker(entry.url, { workerData: data, execArgv: entry.execArgv });
+    this.worker = startWorker(entry, data);
     this.worker.unref();
     this.stopped = new Promise((resolve) => {
       this.worker.on('message', (message: FromSyncWorker) => {

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createIpcHost } from '../../../../electron/ipc/handlers';
+import { createInMemoryTransport } from '../../../../electron/ipc/inMemoryTransport';
+import { configForDataDir } from '../../../../electron/services/config';
+import { createServices, type Services } from '../../../../electron/services/container';
+import { decodeRecording } from '../../../../electron/services/storage/recordingCodec';
+import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { createIpcClient } from '../../../../shared/ipc/client';
+import { ipcContract } from '../../../../shared/ipc/contract';
+import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
+import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { makeTempDir } from '../../../helpers/tempServices';
+
+async function recordAndClose(services: Services, edits: number): Promise<string> {
+  const { id } = await services.sessions.createSession('cand_usb');
+  await services.sessions.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'a.ts', content: '' } });
+  for (let i = 0; i < edits; i++) {
+    await services.sessions.recordEvent(id, { type: 'code_edit', fileId: 'f', data: { changes: [{ rangeOffset: i, rangeLength: 0, text: 'y' }] } });
+  }
+  await services.sessions.closeSession(id, 'COMPLETED');
+  return id;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('sync, as the app wires it', () => {
+  const temp = makeTempDir();
+  let services: Services | undefined;
+  afterEach(async () => {
+    await services?.shutdown();
+    services = undefined;
+  });
+  afterAll(() => temp.cleanup());
+
+  describe('with no storage configured (the embedded default)', () => {
+    it('keeps every session local only, says so plainly, and fails nothing', async () => {
+      services = createServices(configForDataDir(join(temp.dir, 'local')));
+      const id = await recordAndClose(services, 5);
+      expect(services.storage).toBeNull();
+      expect(await services.sync.getSyncStatus(id)).toMatchObject({ state: 'local_only', message: expect.stringContaining('stays on this computer') });
+      expect((await services.sessions.getSession(id)).syncState).toBe('LOCAL_ONLY');
+    });
+
+    it('exports a session to a .json.gz a candidate can hand over, equal to the local recording', async () => {
+      services = createServices(configForDataDir(join(temp.dir, 'export')));
+      const id = await recordAndClose(services, 20);
+      const path = join(temp.dir, 'usb', 'session.json.gz');
+      const written = await services.sync.exportSession(id, path);
+      const body = decodeRecording(new Uint8Array(readFileSync(path)), path);
+      expect(written).toMatchObject({ path, eventCount: 23 });
+      expect(body.events).toEqual(services.replay.getEvents(id));
+      expect(body.metadata).toMatchObject({ candidateId: 'cand_usb', status: 'COMPLETED' });
+    });
+
+    it('offers export and status over the IPC contract, and lets the person cancel', async () => {
+      services = createServices(configForDataDir(join(temp.dir, 'ipc')));
+      const id = await recordAndClose(services, 3);
+      let answer: string | null = join(temp.dir, 'ipc-export', 'x.json.gz');
+      const suggested: string[] = [];
+      const host = createIpcHost(services, { name: 'InterviewLM', version: 'test' }, {
+        chooseExportPath: async (name) => {
+          suggested.push(name);
+          return answer;
+        },
+      });
+      const api = createIpcClient(ipcContract, createInMemoryTransport(host));
+      expect(await api.sync.getSyncStatus(id)).toMatchObject({ state: 'local_only' });
+      expect(await api.sync.exportSession(id)).toMatchObject({ path: answer, eventCount: 6 });
+      expect(suggested[0]).toMatch(/^interviewlm-cand_usb-ses_[0-9a-f]+\.json\.gz$/);
+      answer = null;
+      expect(await api.sync.exportSession(id)).toBeNull();
+      await expect(api.sync.getSyncStatus('ses_missing')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+      host.dispose();
+    });
+  });
+
+  describe('with a bucket configured', () => {
+    let s3: LocalS3;
+    beforeAll(async () => {
+      s3 = await startLocalS3();
+    });
+    afterAll(async () => {
+      await s3.dispose();
+    });
+
+    const storageConfig = () => ({
+      bucket: s3.bucket,
+      region: s3.region,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    });
+
+    it('syncs a closed session from a worker thread, streaming statuses to the page until synced', async () => {
+      services = createServices(configForDataDir(join(temp.dir, 'worker'), { storage: storageConfig() }), {
+        syncRunner: 'worker',
+        syncSettings: { pollIntervalMs: 100 },
+      });
+      const host = createIpcHost(services, { name: 'InterviewLM', version: 'test' });
+      const api = createIpcClient(ipcContract, createInMemoryTransport(host));
+      const seen: SyncStatus[] = [];
+      const unsubscribe = api.on('syncStatus', (status) => seen.push(status));
+      const id = await recordAndClose(services, 150);
+      const synced = await waitFor(() => seen.find((status) => status.sessionId === id && status.state === 'synced'), 'a synced status');
+      expect(synced).toMatchObject({ pendingEvents: 0, syncedAt: expect.any(String) });
+      expect(seen.some((status) => status.sessionId === id && status.state === 'syncing')).toBe(true);
+      const session = await services.sessions.getSession(id);
+      expect(session.syncState).toBe('SYNCED');
+      expect(await api.sync.getSyncStatus(id)).toMatchObject({ state: 'synced' });
+      const store = new S3ObjectStore({ ...storageConfig(), credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+      const key = recordingKey(sessionPrefix(id, session.startedAt));
+      const recording = await store.get(key);
+      expect(decodeRecording(recording!.body, key).events).toEqual(services.replay.getEvents(id));
+      store.dispose();
+      unsubscribe();
+      host.dispose();
+    });
+  });
+});
