@@ -3,7 +3,9 @@ import { withDatabaseErrors } from './db/databaseErrors';
 import { openRecordingDatabase, type RecordingDatabase } from './db/recordingDatabase';
 import { ReplayService } from './replay/replayService';
 import { SessionRecordingService } from './recording/sessionRecordingService';
-import { S3ObjectStore, s3StoreOptionsFrom, type S3ObjectStoreOptions } from './storage/s3ObjectStore';
+import { S3ObjectStore, s3StoreOptionsFrom } from './storage/s3ObjectStore';
+import { syncEndpointsFor, syncTargetFrom } from './sync/syncTarget';
+import type { SyncTarget } from './sync/syncWorkerProtocol';
 import { S3StorageService } from './storage/s3StorageService';
 import { InProcessSyncRunner } from './sync/inProcessSyncRunner';
 import type { SyncSettings } from './sync/syncEngine';
@@ -72,7 +74,8 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     storage = objectStore
       ? new S3StorageService({ store: objectStore, lookupSession: (sessionId) => sessions.getSession(sessionId), ...(overrides.now ? { now: overrides.now } : {}) })
       : null;
-    sync = new SyncService({ db: database.db, sessions, replay, runner: storeOptions ? syncRunnerFor(config, storeOptions, overrides) : null });
+    const target = syncTargetFrom(config.storage);
+    sync = new SyncService({ db: database.db, sessions, replay, runner: target ? syncRunnerFor(config, target, overrides) : null });
   } catch (error) {
     // A service that fails to build must not leave the database and its lock held.
     database.close();
@@ -106,20 +109,26 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
 }
 
 /** The sync engine's host: its own database connection and S3 client, on a worker thread unless told otherwise. */
-function syncRunnerFor(config: AppConfig, storage: S3ObjectStoreOptions, overrides: ServiceOverrides): SyncRunner | null {
+function syncRunnerFor(config: AppConfig, target: SyncTarget, overrides: ServiceOverrides): SyncRunner | null {
   const where = overrides.syncRunner ?? 'worker';
   if (where === 'none') return null;
   const nativeBinding = config.sqliteNativeBinding;
   if (where === 'worker') {
     return new WorkerSyncRunner(
-      { databasePath: config.databasePath, storage, ...(nativeBinding ? { nativeBinding } : {}), ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}) },
+      { databasePath: config.databasePath, target, ...(nativeBinding ? { nativeBinding } : {}), ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}) },
       undefined,
       overrides.onListenerError,
     );
   }
   const db = openSqlite(config.databasePath, nativeBinding ? { nativeBinding } : {});
+  const { dispose, ...endpoints } = syncEndpointsFor(target);
   return new InProcessSyncRunner(
-    { db, store: new S3ObjectStore(storage), ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}), ...(overrides.now ? { now: overrides.now } : {}) },
-    { onStopped: () => db.close() },
+    { db, ...endpoints, ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}), ...(overrides.now ? { now: overrides.now } : {}) },
+    {
+      onStopped: () => {
+        db.close();
+        dispose();
+      },
+    },
   );
 }

@@ -9,7 +9,7 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { isAppError, type AppError } from '../../../shared/errors';
+import { AppError, isAppError } from '../../../shared/errors';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
 import {
   RECORDING_CODEC,
@@ -56,12 +56,27 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   pollIntervalMs: 1_000,
 };
 
-/** What the engine needs from storage: an ObjectStore that can also delete (orphaned chunks). */
-export type SyncObjectStore = ObjectStore & { delete(key: string): Promise<void> };
+/**
+ * What the engine needs from storage: an ObjectStore that can also delete (orphaned chunks).
+ * `canList: false` marks a store that can only upload (server-issued URLs): the engine then
+ * skips its own listing and relies on the server's manifest check.
+ */
+export type SyncObjectStore = ObjectStore & { delete(key: string): Promise<void>; readonly canList?: boolean };
+
+/** The InterviewLM server's side of reconciliation (`SyncServerClient`). */
+export interface ManifestReconciler {
+  /** Keys of the manifest's objects the server does not hold intact. */
+  reconcileManifest(manifest: RecordingManifest): Promise<{ missing: readonly string[] }>;
+}
+
+/** Rounds of "send the manifest, re-upload what is missing" before a pass gives up on a session. */
+const MAX_SERVER_ROUNDS = 3;
 
 export interface SyncEngineDeps {
   db: SqliteDatabase;
   store: SyncObjectStore;
+  /** When set, a closed session is SYNCED only once the server holds every object of its manifest. */
+  server?: ManifestReconciler;
   settings?: Partial<SyncSettings>;
   now?: () => number;
   onStatus?: (status: SyncStatus) => void;
@@ -109,6 +124,9 @@ export class SyncEngine {
   private running: Promise<void> | null = null;
 
   constructor(private readonly deps: SyncEngineDeps) {
+    if (deps.store.canList === false && !deps.server) {
+      throw new AppError('CONFIG_INVALID', 'A store that cannot list needs a server to reconcile with: nothing would check what storage holds.');
+    }
     this.settings = { ...DEFAULT_SYNC_SETTINGS, ...deps.settings };
     this.now = deps.now ?? Date.now;
     const transient = handleWhen(isTransient);
@@ -199,6 +217,8 @@ export class SyncEngine {
       const pending = session.last_seq - shipped;
       if (pending <= 0) break;
       const closed = session.status !== 'ACTIVE';
+      // The clock went back: age the chunk from now, or it would wait until the clock catches up.
+      if (this.now() < this.lastChunkAt.get(session.id)!) this.lastChunkAt.set(session.id, this.now());
       const waited = this.now() - this.lastChunkAt.get(session.id)!;
       if (!closed && pending < this.settings.chunkEvents && waited < this.settings.chunkIntervalMs) break;
       const lastSeq = Math.min(shipped + this.settings.chunkEvents, session.last_seq);
@@ -217,13 +237,9 @@ export class SyncEngine {
   /** A closed session: the consolidated recording, the manifest, then reconciliation. */
   private async finish(session: SessionRow, prefix: string): Promise<void> {
     if (session.last_seq > 0) await this.upload(session, 'recording', recordingKey(prefix), 1, session.last_seq);
-    await this.reconcile(session, prefix);
-    // Built after reconciling, from the rows as they now stand.
-    const manifest = this.manifest(session);
-    const body = new TextEncoder().encode(JSON.stringify(manifest));
-    await this.policy.execute(() =>
-      this.deps.store.put(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash } }),
-    );
+    if (this.deps.store.canList !== false) await this.reconcile(session, prefix);
+    const manifest = await this.putManifest(session, prefix);
+    if (this.deps.server) await this.reconcileWithServer(session, prefix, manifest, this.deps.server);
     const syncedAt = this.now();
     this.deps.db.prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ? WHERE id = ?").run(syncedAt, session.id);
     this.emit(this.session(session.id)!, 'synced', null);
@@ -245,6 +261,41 @@ export class SyncEngine {
     const named = new Set([...expected.map((row) => row.key), manifestKey(prefix)]);
     for (const key of held.keys()) {
       if (!named.has(key)) await this.policy.execute(() => this.deps.store.delete(key));
+    }
+  }
+
+  /** Built after reconciling, from the rows as they now stand. */
+  private async putManifest(session: SessionRow, prefix: string): Promise<RecordingManifest> {
+    const manifest = this.manifest(session);
+    const body = new TextEncoder().encode(JSON.stringify(manifest));
+    await this.policy.execute(() =>
+      this.deps.store.put(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash } }),
+    );
+    return manifest;
+  }
+
+  /**
+   * Sends the manifest to the server, re-uploads what it does not hold intact, and asks
+   * again, until it holds everything; after MAX_SERVER_ROUNDS the pass gives up on the session.
+   */
+  private async reconcileWithServer(session: SessionRow, prefix: string, manifest: RecordingManifest, server: ManifestReconciler): Promise<void> {
+    for (let round = 1; ; round += 1) {
+      const { missing } = await this.policy.execute(() => server.reconcileManifest(manifest));
+      if (missing.length === 0) return;
+      if (round === MAX_SERVER_ROUNDS) {
+        throw new AppError('STORAGE_FAILED', `The InterviewLM server still lacks ${missing.length} object(s) of session ${session.id} after ${round} checks, ${missing[0]} first.`, {
+          transient: false,
+          missing: missing.slice(0, 20),
+        });
+      }
+      const rows = new Map(this.objects(session.id).map((row) => [row.key, row]));
+      for (const key of missing) {
+        const row = rows.get(key);
+        if (!row || row.kind === 'manifest') throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${key} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key });
+        await this.upload(session, row.kind, row.key, row.first_seq, row.last_seq);
+      }
+      // Encoding is deterministic, so this is the same manifest; put again so storage never holds a stale one.
+      manifest = await this.putManifest(session, prefix);
     }
   }
 

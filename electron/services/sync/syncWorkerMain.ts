@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../db/sqlite';
-import { S3ObjectStore } from '../storage/s3ObjectStore';
 import { SyncEngine } from './syncEngine';
+import { syncEndpointsFor } from './syncTarget';
 import type { FromSyncWorker, SyncWorkerData, ToSyncWorker } from './syncWorkerProtocol';
 
 const port = parentPort;
@@ -15,9 +15,11 @@ const data = workerData as SyncWorkerData;
 const post = (message: FromSyncWorker) => port.postMessage(message);
 
 const db = openSqlite(data.databasePath, { ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
+const endpoints = syncEndpointsFor(data.target);
 const engine = new SyncEngine({
   db,
-  store: new S3ObjectStore(data.storage),
+  store: endpoints.store,
+  ...(endpoints.server ? { server: endpoints.server } : {}),
   ...(data.settings ? { settings: data.settings } : {}),
   onStatus: (status) => post({ type: 'status', status }),
 });
@@ -31,6 +33,7 @@ port.on('message', (message: ToSyncWorker) => {
       .catch((error: unknown) => post({ type: 'error', message: String(error) }))
       .finally(() => {
         db.close();
+        endpoints.dispose();
         post({ type: 'stopped' });
         port.close();
       });

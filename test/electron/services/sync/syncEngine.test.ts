@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
-import { decodeRecording, sha256Hex } from '../../../../electron/services/storage/recordingCodec';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
-import { manifestKey, recordingKey, sessionPrefix, RecordingManifestSchema } from '../../../../shared/storage/recordingObjects';
+import { sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { tempServices } from '../../../helpers/tempServices';
 
 const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
@@ -62,30 +62,6 @@ describe('SyncEngine against a real S3-compatible server', () => {
     return { prefix, objects: await store.list(prefix) };
   }
 
-  /** Storage holds, byte for byte by sha256, what the local database holds. */
-  async function expectStorageEqualsLocal(sessionId: string) {
-    const { prefix, objects } = await stored(sessionId);
-    const local = env.services.replay.getEvents(sessionId, { limit: 10_000 });
-    const recording = await store.get(recordingKey(prefix));
-    expect(recording).not.toBeNull();
-    expect(sha256Hex(recording!.body)).toBe(recording!.info.metadata.sha256);
-    expect(decodeRecording(recording!.body, recordingKey(prefix)).events).toEqual(local);
-    const manifest = RecordingManifestSchema.parse(JSON.parse(new TextDecoder().decode((await store.get(manifestKey(prefix)))!.body)));
-    expect(manifest).toMatchObject({ sessionId, eventCount: local.length, lastSeq: local.length, headHash: local.at(-1)!.hash });
-    // Chunks cover 1..N exactly once: nothing lost, nothing duplicated.
-    const chunks = manifest.objects.filter((object) => object.kind === 'chunk').sort((a, b) => a.firstSeq - b.firstSeq);
-    let next = 1;
-    for (const chunk of chunks) {
-      expect(chunk.firstSeq).toBe(next);
-      const body = await store.get(chunk.key);
-      expect(sha256Hex(body!.body)).toBe(chunk.sha256);
-      expect(decodeRecording(body!.body, chunk.key).events).toEqual(local.slice(chunk.firstSeq - 1, chunk.lastSeq));
-      next = chunk.lastSeq + 1;
-    }
-    expect(next).toBe(local.length + 1);
-    expect(objects.map((object) => object.key).sort()).toEqual([...manifest.objects.map((object) => object.key), manifestKey(prefix)].sort());
-  }
-
   it('ships full chunks while the session runs and holds back a partial one until it is old enough', async () => {
     const id = await recordSession(250);
     const sync = engine();
@@ -104,7 +80,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
     await engine().syncNow();
-    await expectStorageEqualsLocal(id);
+    await expectStorageEqualsLocal(env.services, store, id);
     const session = await env.services.sessions.getSession(id);
     expect(session).toMatchObject({ syncState: 'SYNCED', syncedAt: new Date(now).toISOString() });
     expect(statuses.at(-1)).toMatchObject({ state: 'synced', pendingEvents: 0 });
@@ -122,7 +98,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await store.put(`${prefix}chunks/0000000101-0000000150.json.gz`, new Uint8Array([4]), { contentType: 'application/gzip', metadata: {} });
     engineDb.prepare("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(id);
     await sync.syncNow();
-    await expectStorageEqualsLocal(id);
+    await expectStorageEqualsLocal(env.services, store, id);
   });
 
   it('uploads nothing twice under another key when a pass is repeated', async () => {
@@ -135,7 +111,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     engineDb.prepare("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(id);
     await engine().syncNow();
     expect((await stored(id)).objects.map((object) => [object.key, object.size])).toEqual(first);
-    await expectStorageEqualsLocal(id);
+    await expectStorageEqualsLocal(env.services, store, id);
   });
 
   it('keeps recording through a whole outage, reports offline, and catches up once storage is back', async () => {
@@ -151,7 +127,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
       await s3.start();
       await new Promise((resolve) => setTimeout(resolve, 250)); // the breaker's half-open wait
       await sync.syncNow();
-      await expectStorageEqualsLocal(id);
+      await expectStorageEqualsLocal(env.services, store, id);
     } finally {
       await s3.start().catch(() => {});
     }
@@ -165,7 +141,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await env.services.sessions.recordEvent(id, { type: 'focus', data: {} });
     await env.services.sessions.closeSession(id, 'COMPLETED');
     await sync.syncNow();
-    await expectStorageEqualsLocal(id);
+    await expectStorageEqualsLocal(env.services, store, id);
     expect(await env.services.sessions.verifySession(id)).toMatchObject({ valid: true });
   });
 });

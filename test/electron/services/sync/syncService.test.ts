@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHost } from '../../../../electron/ipc/handlers';
 import { createInMemoryTransport } from '../../../../electron/ipc/inMemoryTransport';
-import { configForDataDir } from '../../../../electron/services/config';
+import { configForDataDir, loadConfig } from '../../../../electron/services/config';
 import { createServices, type Services } from '../../../../electron/services/container';
 import { decodeRecording } from '../../../../electron/services/storage/recordingCodec';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
@@ -11,6 +11,7 @@ import { createIpcClient } from '../../../../shared/ipc/client';
 import { ipcContract } from '../../../../shared/ipc/contract';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
 import { makeTempDir } from '../../../helpers/tempServices';
 
@@ -126,6 +127,33 @@ describe('sync, as the app wires it', () => {
       store.dispose();
       unsubscribe();
       host.dispose();
+    });
+
+    it('on a laptop with only the API URL and an interview token, uploads through presigned URLs and reconciles with the server', async () => {
+      const server = await startReferenceSyncServer({ storage: s3 });
+      try {
+        const config = configForDataDir(join(temp.dir, 'laptop'), {
+          storage: loadConfig({ INTERVIEWLM_API_URL: server.url, INTERVIEWLM_API_TOKEN: 'interview-token-1' }, { dataDir: temp.dir }).storage,
+        });
+        expect(config.storage).not.toHaveProperty('secretAccessKey');
+        services = createServices(config, { syncRunner: 'worker', syncSettings: { pollIntervalMs: 100 } });
+        const seen: SyncStatus[] = [];
+        services.sync.onDidChangeSyncStatus((status) => seen.push(status));
+        const { id } = await services.sessions.createSession('cand_laptop');
+        server.admit(id, 'interview-token-1');
+        await services.sessions.recordEvent(id, { type: 'focus', data: {} });
+        await services.sessions.closeSession(id, 'COMPLETED');
+        await waitFor(() => seen.find((status) => status.sessionId === id && status.state === 'synced'), 'a synced status');
+        expect(server.log.some((entry) => entry.sessionId === id && entry.route === 'uploadUrls')).toBe(true);
+        expect(server.log.some((entry) => entry.sessionId === id && entry.route === 'manifest')).toBe(true);
+        const store = new S3ObjectStore({ ...storageConfig(), credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+        const session = await services.sessions.getSession(id);
+        const key = recordingKey(sessionPrefix(id, session.startedAt));
+        expect(decodeRecording((await store.get(key))!.body, key).events).toEqual(services.replay.getEvents(id));
+        store.dispose();
+      } finally {
+        await server.close();
+      }
     });
   });
 });

@@ -1,0 +1,254 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../electron/services/config';
+import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
+import { PresignedObjectStore } from '../../../../electron/services/storage/presignedObjectStore';
+import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
+import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { SyncEngine, type ManifestReconciler, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import { SyncServerClient, syncServerOptionsFrom } from '../../../../electron/services/sync/syncServerClient';
+import { recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
+import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import { startFaultProxy } from '../../../helpers/faultProxy';
+import { startReferenceSyncServer, type ReferenceSyncServer } from '../../../helpers/referenceSyncServer';
+import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
+import { rejectionOf, tempServices } from '../../../helpers/tempServices';
+
+const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
+const TOKEN = 'tok_interview_42';
+
+describe('reconciling with the InterviewLM server, on a laptop that holds no AWS secret', () => {
+  let s3: LocalS3;
+  let server: ReferenceSyncServer;
+  /** The test's own view of the bucket, with s3rver's keys; the app under test never has them. */
+  let bucket: S3ObjectStore;
+  let env: ReturnType<typeof tempServices>;
+  let engineDb: SqliteDatabase;
+  let now: number;
+  let statuses: SyncStatus[];
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    server = await startReferenceSyncServer({ storage: s3 });
+    bucket = new S3ObjectStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  });
+  afterAll(async () => {
+    bucket.dispose();
+    await server.close();
+    await s3.dispose();
+  });
+  beforeEach(() => {
+    now = Date.UTC(2026, 10, 29, 9, 30);
+    env = tempServices({}, { now: () => now });
+    engineDb = openSqlite(env.config.databasePath);
+    statuses = [];
+  });
+  afterEach(() => {
+    engineDb.close();
+    env.cleanup();
+  });
+
+  /** The candidate-laptop configuration: only the API URL and the interview token. */
+  function laptopConfig(token = TOKEN, apiUrl = server.url) {
+    return loadConfig({ INTERVIEWLM_API_URL: apiUrl, INTERVIEWLM_API_TOKEN: token }, { dataDir: env.config.dataDir }).storage;
+  }
+
+  /** An engine as the laptop builds it: a presigned-URL store and the server client, both from the config alone. */
+  function laptopEngine(options: { token?: string; reconcileVia?: string; server?: ManifestReconciler } = {}) {
+    const client = new SyncServerClient(syncServerOptionsFrom(laptopConfig(options.token))!);
+    const reconciler = options.server ?? (options.reconcileVia ? new SyncServerClient(syncServerOptionsFrom(laptopConfig(options.token, options.reconcileVia))!) : client);
+    const store = new PresignedObjectStore({ issuer: client });
+    return new SyncEngine({ db: engineDb, store, server: reconciler, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+  }
+
+  async function recordSession(eventCount: number): Promise<string> {
+    const s = env.services.sessions;
+    const { id } = await s.createSession('cand_laptop');
+    server.admit(id, TOKEN);
+    await s.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'main.py', content: '' } });
+    const acks = [];
+    for (let i = 0; i < eventCount - 2; i++) acks.push(s.recordEvent(id, { type: 'code_edit', fileId: 'f', data: { changes: [{ rangeOffset: i, rangeLength: 0, text: 'x' }] } }));
+    await Promise.all(acks);
+    return id;
+  }
+
+  const requestsFor = (sessionId: string, route: 'uploadUrls' | 'manifest') => server.log.filter((entry) => entry.sessionId === sessionId && entry.route === route);
+  const prefixOf = async (sessionId: string) => sessionPrefix(sessionId, (await env.services.sessions.getSession(sessionId)).startedAt);
+
+  it('uploads every object through server-issued URLs, and is SYNCED once the server holds them all', async () => {
+    const storage = laptopConfig();
+    expect(storage).not.toHaveProperty('accessKeyId');
+    expect(storage).not.toHaveProperty('secretAccessKey');
+    expect(storage).not.toHaveProperty('bucket');
+
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await laptopEngine().syncNow();
+
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED', syncedAt: new Date(now).toISOString() });
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'synced', pendingEvents: 0 });
+    await expectStorageEqualsLocal(env.services, bucket, id);
+    // Every object was uploaded with the sha256 of its bytes, as the server's manifest check reads it.
+    const prefix = await prefixOf(id);
+    for (const object of await bucket.list(prefix)) {
+      const stored = await bucket.get(object.key);
+      expect(stored!.info.metadata.sha256, object.key).toBe(sha256Hex(stored!.body));
+    }
+    // Three chunks, the recording and the manifest; one manifest check, which found nothing missing.
+    expect(requestsFor(id, 'uploadUrls').map((entry) => entry.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(requestsFor(id, 'manifest').map((entry) => entry.status)).toEqual([200]);
+  });
+
+  it('re-uploads what the server reports missing, and only then marks the session SYNCED', async () => {
+    const id = await recordSession(250);
+    const sync = laptopEngine();
+    await sync.syncNow(); // ships two full chunks while the session runs
+    const prefix = await prefixOf(id);
+    const lost = recordingChunkKey(prefix, 1, 100);
+    const orphan = recordingChunkKey(prefix, 101, 150);
+    // Behind the engine's back: storage loses a chunk, and a killed upload has left an orphan.
+    await bucket.delete(lost);
+    await bucket.put(orphan, new Uint8Array([1, 2, 3]), { contentType: 'application/gzip', metadata: {} });
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+
+    expect(requestsFor(id, 'manifest')).toHaveLength(2);
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'synced' });
+    expect(await bucket.head(lost)).not.toBeNull();
+    // The client cannot delete; the server removed what no manifest names.
+    expect(await bucket.head(orphan)).toBeNull();
+    await expectStorageEqualsLocal(env.services, bucket, id);
+  });
+
+  it('stops with "auth failed" on a bad token, and does not keep asking', async () => {
+    const id = await recordSession(50);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const sync = laptopEngine({ token: 'tok_not_this_interview' });
+    await sync.syncNow();
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'auth_failed' });
+    expect(statuses.at(-1)!.message).toContain('INTERVIEWLM_API_TOKEN');
+    expect(sync.haltedBy).toMatchObject({ code: 'STORAGE_AUTH_FAILED', details: { status: 401 } });
+    await sync.syncNow();
+    await sync.syncNow();
+    // One refusal, not retried: the token will not become valid by asking again.
+    expect(requestsFor(id, 'uploadUrls')).toEqual([expect.objectContaining({ status: 401, code: 'unauthorized' })]);
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'PENDING' });
+  });
+
+  it('gives up on a session after a bounded number of checks while the server keeps reporting it incomplete', async () => {
+    const id = await recordSession(50);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const checked: RecordingManifest[] = [];
+    const stubborn: ManifestReconciler = {
+      reconcileManifest: async (manifest) => {
+        checked.push(manifest);
+        return { missing: [manifest.objects[0]!.key] };
+      },
+    };
+    await laptopEngine({ server: stubborn }).syncNow();
+    expect(checked).toHaveLength(3);
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline' });
+    expect(statuses.at(-1)!.message).toMatch(/still lacks 1 object/);
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'PENDING' });
+  });
+
+  it('does not trust a malformed manifest answer: a typed error, and the session is not SYNCED', async () => {
+    const id = await recordSession(50);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    // Uploads reach the server directly; the manifest check goes through a proxy answering nonsense.
+    const proxy = await startFaultProxy({ target: server.url });
+    try {
+      await proxy.setMode({ kind: 'respond', status: 200, body: JSON.stringify({ held: [], missing: [] }), headers: { 'content-type': 'application/json' } });
+      await laptopEngine({ reconcileVia: proxy.endpoint }).syncNow();
+      expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline' });
+      expect(statuses.at(-1)!.message).toMatch(/breaks the sync contract.*says nothing of/);
+      expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'PENDING' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  describe('SyncServerClient.reconcileManifest', () => {
+    const sha = (text: string) => sha256Hex(new TextEncoder().encode(text));
+    const SESSION = 'ses_manifest_only';
+    const prefix = sessionPrefix(SESSION, '2026-11-29T09:30:00.000Z');
+    const manifest: RecordingManifest = {
+      version: 1,
+      sessionId: SESSION,
+      candidateId: 'cand',
+      status: 'COMPLETED',
+      startedAt: '2026-11-29T09:30:00.000Z',
+      endedAt: '2026-11-29T10:30:00.000Z',
+      eventCount: 2,
+      firstSeq: 1,
+      lastSeq: 2,
+      headHash: 'h',
+      objects: [
+        { key: recordingChunkKey(prefix, 1, 2), kind: 'chunk', firstSeq: 1, lastSeq: 2, eventCount: 2, sha256: sha('chunk'), size: 50, compressedSize: 5 },
+        { key: recordingKey(prefix), kind: 'recording', firstSeq: 1, lastSeq: 2, eventCount: 2, sha256: sha('recording'), size: 90, compressedSize: 9 },
+      ],
+      stats: {},
+    };
+    const [chunk, recording] = manifest.objects as [RecordingManifest['objects'][number], RecordingManifest['objects'][number]];
+
+    beforeAll(() => server.admit(SESSION, TOKEN));
+
+    it('reports as missing what the server lacks, and what it holds with other bytes than the manifest says', async () => {
+      const client = new SyncServerClient({ apiUrl: server.url, token: TOKEN });
+      expect(await client.reconcileManifest(manifest)).toEqual({ held: [], missing: [chunk.key, recording.key] });
+      const store = new PresignedObjectStore({ issuer: client });
+      await store.put(chunk.key, new TextEncoder().encode('chunk'), { contentType: 'application/gzip', metadata: {} });
+      // As long as the recording, but not its bytes: only the sha256 tells them apart.
+      await store.put(recording.key, new TextEncoder().encode('RECORDING'), { contentType: 'application/gzip', metadata: {} });
+      expect(await client.reconcileManifest(manifest)).toEqual({
+        held: [
+          { key: chunk.key, sha256: sha('chunk'), size: 5 },
+          { key: recording.key, sha256: sha('RECORDING'), size: 9 },
+        ],
+        missing: [recording.key],
+      });
+    });
+
+    it('is refused by the server for a manifest naming objects outside the session\'s folder', async () => {
+      const client = new SyncServerClient({ apiUrl: server.url, token: TOKEN });
+      const foreign = { ...chunk, key: recordingKey(sessionPrefix('ses_other', manifest.startedAt)) };
+      expect(await rejectionOf(client.reconcileManifest({ ...manifest, objects: [foreign] }))).toMatchObject({
+        code: 'STORAGE_AUTH_FAILED',
+        details: { operation: 'manifest', status: 403, serverCode: 'key_outside_session' },
+      });
+      // The right session, another day's folder: not this session's prefix either.
+      const elsewhere = { ...chunk, key: recordingKey(sessionPrefix(SESSION, '2020-01-01T00:00:00Z')) };
+      expect(await rejectionOf(client.reconcileManifest({ ...manifest, objects: [elsewhere] }))).toMatchObject({ details: { serverCode: 'key_outside_session' } });
+    });
+
+    it('rejects an answer that breaks the contract as a typed error', async () => {
+      const proxy = await startFaultProxy({ target: server.url });
+      const client = new SyncServerClient({ apiUrl: proxy.endpoint, token: TOKEN });
+      const held = (key: string) => ({ key, sha256: sha('x'), size: 1 });
+      const answers: [unknown, RegExp][] = [
+        ['not json at all', /not JSON/],
+        [{ held: 'everything', missing: [] }, /held/],
+        [{ held: [{ key: chunk.key, sha256: 'ABC', size: 5 }], missing: [recording.key] }, /held\.0\.sha256/],
+        [{ held: [held(chunk.key)], missing: [recording.key, `${prefix}chunks/extra.json.gz`] }, /names .*extra\.json\.gz, which is not in the manifest/],
+        [{ held: [held(chunk.key)], missing: [chunk.key, recording.key] }, /names .* twice/],
+        [{ held: [held(chunk.key)], missing: [] }, /says nothing of .*recording\.json\.gz/],
+      ];
+      try {
+        for (const [body, problem] of answers) {
+          await proxy.setMode({ kind: 'respond', status: 200, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+          const error = await rejectionOf(client.reconcileManifest(manifest));
+          expect(error, JSON.stringify(body)).toMatchObject({ code: 'STORAGE_FAILED', details: { operation: 'manifest', malformed: true, transient: false } });
+          expect(error.message).toMatch(problem);
+        }
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  it('refuses to build an engine whose store cannot list and that has no server to reconcile with', () => {
+    const store = new PresignedObjectStore({ issuer: new SyncServerClient({ apiUrl: server.url, token: TOKEN }) });
+    expect(() => new SyncEngine({ db: engineDb, store })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+});

@@ -1,0 +1,234 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { manifestKey, sessionPrefix, type RecordingManifest } from '../../shared/storage/recordingObjects';
+import {
+  SYNC_SERVER_ERROR_STATUS,
+  SYNC_SERVER_METHOD,
+  SYNC_SERVER_ROUTES,
+  isKeyOfSession,
+  parseSyncServerPath,
+  type HeldObject,
+  type ManifestResponse,
+  type PresignedUpload,
+  type SyncServerErrorCode,
+  type SyncServerErrorResponse,
+  type SyncServerRoute,
+  type UploadObject,
+  type UploadUrlsResponse,
+} from '../../shared/sync/syncServerContract';
+
+/** The bucket the server signs for, with the server's own credentials (a `LocalS3` fits). */
+export interface ReferenceSyncServerStorage {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface ReferenceSyncServerOptions {
+  storage: ReferenceSyncServerStorage;
+  /** How long an issued URL lives. Default 900 s. */
+  urlLifetimeSeconds?: number;
+}
+
+/** One request as the server answered it. */
+export interface ReferenceSyncServerLogEntry {
+  route: SyncServerRoute | null;
+  sessionId: string | null;
+  status: number;
+  /** The error code, for a refused request. */
+  code?: string;
+}
+
+/**
+ * The InterviewLM server's side of shared/sync/syncServerContract.ts, for tests: node:http on
+ * 127.0.0.1. It checks the bearer token against the interviews admitted, signs PUT URLs
+ * with its own credentials for keys inside the session's folder only, and answers the
+ * manifest check from what storage holds under the session's prefix (List, then Head for the
+ * sha256 each object was uploaded with).
+ */
+export interface ReferenceSyncServer {
+  /** The API URL to configure the app with (INTERVIEWLM_API_URL). */
+  readonly url: string;
+  /** Every request, in arrival order. */
+  readonly log: readonly ReferenceSyncServerLogEntry[];
+  /** Lets `token` upload and reconcile `sessionId`, and nothing else. */
+  admit(sessionId: string, token: string): void;
+  close(): Promise<void>;
+}
+
+/** The largest request body the server reads (a manifest of a long session is well under it). */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+class Refusal extends Error {
+  constructor(
+    readonly code: SyncServerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startReferenceSyncServer(options: ReferenceSyncServerOptions): Promise<ReferenceSyncServer> {
+  const { storage } = options;
+  const lifetimeSeconds = options.urlLifetimeSeconds ?? 900;
+  const s3 = new S3Client({
+    region: storage.region,
+    endpoint: storage.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey },
+    // The SDK's default CRC32 would be signed into URLs too; the sha256 below is the checksum that matters.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  /** token -> the session it was issued for. */
+  const interviews = new Map<string, string>();
+  const log: ReferenceSyncServerLogEntry[] = [];
+
+  const authorize = (req: IncomingMessage, sessionId: string) => {
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (token === undefined || !interviews.has(token)) throw new Refusal('unauthorized', 'A valid interview token is required.');
+    if (![...interviews.values()].includes(sessionId)) throw new Refusal('session_not_found', `No interview has session ${sessionId}.`);
+    if (interviews.get(token) !== sessionId) throw new Refusal('forbidden', `This token is not for session ${sessionId}.`);
+  };
+
+  const readJson = async (req: IncomingMessage): Promise<unknown> => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const part of req as AsyncIterable<Buffer>) {
+      size += part.length;
+      if (size > MAX_BODY_BYTES) throw new Refusal('payload_too_large', `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+      parts.push(part);
+    }
+    try {
+      return JSON.parse(Buffer.concat(parts).toString('utf8'));
+    } catch {
+      throw new Refusal('bad_request', 'The body is not JSON.');
+    }
+  };
+
+  const parse = <T>(route: SyncServerRoute, body: unknown): T => {
+    const parsed = SYNC_SERVER_ROUTES[route].request.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Refusal('bad_request', `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    return parsed.data as T;
+  };
+
+  const signUpload = async (object: UploadObject): Promise<PresignedUpload> => {
+    if (object.metadata.sha256 !== undefined && object.metadata.sha256 !== object.sha256) {
+      throw new Refusal('bad_request', `${object.key}: metadata sha256 differs from the declared sha256.`);
+    }
+    // The declared sha256 is recorded with the object, and bound as S3's own checksum: real S3
+    // refuses bytes that do not match it (s3rver ignores it; the manifest check covers that).
+    const metadata = { ...object.metadata, sha256: object.sha256 };
+    const checksum = Buffer.from(object.sha256, 'hex').toString('base64');
+    const headers: Record<string, string> = { 'content-type': object.contentType, 'x-amz-checksum-sha256': checksum };
+    for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
+    const signed = new Set(Object.keys(headers));
+    const signingDate = new Date();
+    const url = await getSignedUrl(
+      s3,
+      new PutObjectCommand({ Bucket: storage.bucket, Key: object.key, ContentType: object.contentType, Metadata: metadata, ChecksumSHA256: checksum }),
+      // Signed as headers, not hoisted into the query: the client must send exactly these.
+      { expiresIn: lifetimeSeconds, signingDate, signableHeaders: signed, unhoistableHeaders: signed },
+    );
+    return { key: object.key, url, method: 'PUT', headers, expiresAt: new Date(signingDate.getTime() + lifetimeSeconds * 1000).toISOString() };
+  };
+
+  const uploadUrls = async (sessionId: string, body: unknown): Promise<UploadUrlsResponse> => {
+    const { objects } = parse<{ objects: UploadObject[] }>('uploadUrls', body);
+    const outside = objects.find((object) => !isKeyOfSession(object.key, sessionId));
+    if (outside) throw new Refusal('key_outside_session', `${outside.key} is outside session ${sessionId}'s folder; nothing was signed.`);
+    return { uploads: await Promise.all(objects.map(signUpload)) };
+  };
+
+  const listPrefix = async (prefix: string): Promise<Map<string, number>> => {
+    const listed = new Map<string, number>();
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      for (const entry of page.Contents ?? []) if (entry.Key !== undefined) listed.set(entry.Key, entry.Size ?? 0);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return listed;
+  };
+
+  const reconcile = async (sessionId: string, body: unknown): Promise<ManifestResponse> => {
+    const manifest = parse<RecordingManifest>('manifest', body);
+    if (manifest.sessionId !== sessionId) throw new Refusal('bad_request', `The manifest is for session ${manifest.sessionId}, not ${sessionId}.`);
+    const prefix = sessionPrefix(sessionId, manifest.startedAt);
+    const outside = manifest.objects.find((object) => !object.key.startsWith(prefix) || !isKeyOfSession(object.key, sessionId));
+    if (outside) throw new Refusal('key_outside_session', `${outside.key} is outside ${prefix}.`);
+    // Only the session's own folder is listed, never the bucket.
+    const listed = await listPrefix(prefix);
+    const held: HeldObject[] = [];
+    const missing: string[] = [];
+    for (const object of manifest.objects) {
+      if (!listed.has(object.key)) {
+        missing.push(object.key);
+        continue;
+      }
+      const head = await s3.send(new HeadObjectCommand({ Bucket: storage.bucket, Key: object.key }));
+      const sha256 = head.Metadata?.sha256;
+      // Without a recorded sha256 the server cannot vouch for the bytes: as good as missing.
+      if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) missing.push(object.key);
+      else held.push({ key: object.key, sha256, size: head.ContentLength ?? listed.get(object.key)! });
+    }
+    // What no manifest names was left by an interrupted upload; the client cannot delete, so the server does.
+    const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
+    for (const key of listed.keys()) if (!named.has(key)) await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
+    return { held, missing };
+  };
+
+  const respond = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const target = parseSyncServerPath(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    const entry: ReferenceSyncServerLogEntry = { route: target?.route ?? null, sessionId: target?.sessionId ?? null, status: 200 };
+    log.push(entry);
+    try {
+      if (!target || req.method !== SYNC_SERVER_METHOD) throw new Refusal('not_found', `No route ${req.method} ${req.url}.`);
+      authorize(req, target.sessionId);
+      const body = await readJson(req);
+      respond(res, 200, target.route === 'uploadUrls' ? await uploadUrls(target.sessionId, body) : await reconcile(target.sessionId, body));
+    } catch (error) {
+      const refusal = error instanceof Refusal ? error : new Refusal('internal', error instanceof Error ? error.message : String(error));
+      entry.status = SYNC_SERVER_ERROR_STATUS[refusal.code];
+      entry.code = refusal.code;
+      // Drain what is left of the body so the client sees the answer, not a reset.
+      req.resume();
+      const answer: SyncServerErrorResponse = { error: { code: refusal.code, message: refusal.message } };
+      respond(res, entry.status, answer);
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    admit(sessionId, token) {
+      interviews.set(token, sessionId);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+        s3.destroy();
+      }),
+  };
+}
