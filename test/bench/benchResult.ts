@@ -21,6 +21,9 @@ export const BENCH_TARGETS: Readonly<Record<string, BenchTarget>> = {
   'recorder.p99_ms': { comparison: '<=', threshold: 2 },
   'replay.reconstruct_ms': { comparison: '<=', threshold: 10 },
   'replay.speedup_vs_full_replay': { comparison: '>=', threshold: 20 },
+  'sync.compression_vs_seed': { comparison: '<=', threshold: 0.33 },
+  'sync.close_upload_overhead': { comparison: '<=', threshold: 1.2 },
+  'sync.p99_ratio_s3_down': { comparison: '<=', threshold: 1.1 },
 };
 
 /** Whether a figure meets its target; null when it has none. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { formatResultsTable, type BenchResult } from './benchResult';
 import { runRecorderBench } from './recorderBench';
 import { runReplayBench } from './replayBench';
+import { runSyncBench } from './syncBench';
 import { formatNumber } from './stats';
 
 const RESULTS_PATH = fileURLToPath(new URL('../../bench-results.json', import.meta.url));
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   for (const [name, bench] of [
     ['recorder', runRecorderBench],
     ['replay', runReplayBench],
+    ['sync', runSyncBench],
   ] as const) {
     const benchStartedAt = performance.now();
     process.stdout.write(`running ${name} bench... `);

@@ -1,0 +1,381 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import pako from 'pako';
+import { configForDataDir } from '../../electron/services/config';
+import { createServices, type Services } from '../../electron/services/container';
+import { openSqlite } from '../../electron/services/db/sqlite';
+import { decodeRecording } from '../../electron/services/storage/recordingCodec';
+import { S3ObjectStore, s3ClientConfig, type S3ObjectStoreOptions } from '../../electron/services/storage/s3ObjectStore';
+import { DEFAULT_SYNC_SETTINGS, SyncEngine } from '../../electron/services/sync/syncEngine';
+import { WorkerSyncRunner } from '../../electron/services/sync/workerSyncRunner';
+import type { EventInput, RecordedEvent } from '../../shared/recording/eventTypes';
+import { recordingKey, sessionPrefix } from '../../shared/storage/recordingObjects';
+import type { SyncStatus } from '../../shared/sync/syncStatus';
+import type { BenchResult } from './benchResult';
+import { dueAt, issuePaced } from './issuePaced';
+import { startS3rverProcess, type S3rverProcess } from './s3rverProcess';
+import { seedFormatSession } from './seedFormat';
+import { formatMs, formatNumber, summarize } from './stats';
+import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, type SessionStep, type SyntheticSession } from './syntheticSession';
+import { TimedObjectStore } from './timedObjectStore';
+import { withTempDir } from './withTempDir';
+
+/** How the sync bench is sized; the defaults are what `npm run bench` uses. */
+export interface SyncBenchOptions {
+  seed: number;
+  /** Events in the 60-minute session (the replay bench's two hours hold 110,000). */
+  hourEvents: number;
+  twoHourEvents: number;
+  /** Raw PutObjects timed for the close baseline; the median is used. */
+  rawPuts: number;
+  /** The paced runs: events per second, for how long, after a warm-up that is not counted. */
+  pacedRatePerSecond: number;
+  /** Paced rounds, each one run with S3 up and one with it down (alternating which goes first); samples pooled. */
+  pacedRounds: number;
+  pacedSeconds: number;
+  pacedWarmupSeconds: number;
+}
+
+/** About 95 s on a 2-core machine: the paced runs, then recording and syncing the two sessions (s3rver stores ~1,800 chunks). */
+export const DEFAULT_SYNC_BENCH_OPTIONS: SyncBenchOptions = {
+  seed: 2024,
+  hourEvents: 55_000,
+  twoHourEvents: 110_000,
+  rawPuts: 5,
+  pacedRatePerSecond: 2_000,
+  pacedRounds: 5,
+  pacedSeconds: 4,
+  pacedWarmupSeconds: 0.5,
+};
+
+/** Every recording starts at a fixed instant so every run stores the same bytes. */
+const SESSION_START = Date.UTC(2025, 0, 15, 9, 0, 0);
+
+/** A session recorded through the real recorder while an engine synced it, as in the app. */
+interface SyncedSession {
+  services: Services;
+  engine: SyncEngine;
+  store: TimedObjectStore;
+  sessionId: string;
+  script: SyntheticSession;
+  prefix: string;
+  setNow(ms: number): void;
+  dispose(): void;
+}
+
+/**
+ * Records `script` through the real recorder on a fresh database, with an injected clock at
+ * each step's time, while a sync engine on its own connection runs a pass every
+ * pollIntervalMs of that clock: chunks ship as they would during the interview (100 events,
+ * or a partial chunk once it is 10 s old). The session is left open.
+ */
+async function recordWhileSyncing(dir: string, storage: S3ObjectStoreOptions, script: SyntheticSession): Promise<SyncedSession> {
+  let now = SESSION_START;
+  const services = createServices(configForDataDir(dir), { now: () => now });
+  const db = openSqlite(services.config.databasePath);
+  const s3 = new S3ObjectStore(storage);
+  const store = new TimedObjectStore(s3);
+  const engine = new SyncEngine({ db, store, now: () => now });
+  const dispose = () => {
+    void engine.stop();
+    s3.dispose();
+    db.close();
+    services.dispose();
+  };
+  try {
+    const { sessions } = services;
+    const sessionId = (await sessions.createSession('bench-candidate', { questionId: QUESTION_ID })).id;
+    const record = (step: SessionStep): Promise<unknown> => {
+      switch (step.kind) {
+        case 'event':
+          return sessions.recordEvent(sessionId, step.event);
+        case 'snapshot':
+          return sessions.recordCodeSnapshot(sessionId, step.snapshot);
+        case 'ai':
+          return sessions.recordClaudeInteraction(sessionId, step.interaction);
+        case 'test':
+          return sessions.recordTestResult(sessionId, step.result);
+      }
+    };
+    let inFlight: Promise<unknown>[] = [];
+    let lastPassAt = 0;
+    for (const step of script.steps) {
+      if (step.at - lastPassAt >= DEFAULT_SYNC_SETTINGS.pollIntervalMs) {
+        // The engine ships what has committed, as the worker's poll would.
+        await Promise.all(inFlight);
+        inFlight = [];
+        await engine.syncNow();
+        lastPassAt = step.at;
+      }
+      now = SESSION_START + step.at;
+      inFlight.push(record(step));
+    }
+    await Promise.all(inFlight);
+    await engine.syncNow();
+    const failed = engine.haltedBy ?? null;
+    if (failed) throw failed;
+    return { services, engine, store, sessionId, script, prefix: sessionPrefix(sessionId, new Date(SESSION_START)), setNow: (ms) => void (now = ms), dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}
+
+/** Closes the session at the end of its script and runs the engine until it is SYNCED. */
+async function closeAndSync(session: SyncedSession): Promise<void> {
+  session.setNow(SESSION_START + session.script.durationMs + 1_000);
+  await session.services.sessions.closeSession(session.sessionId, 'COMPLETED');
+  await session.engine.syncNow();
+  const { syncState } = await session.services.sessions.getSession(session.sessionId);
+  if (syncState !== 'SYNCED') throw new Error(`the session did not sync (${syncState}): ${session.engine.haltedBy?.message ?? 'see the statuses'}`);
+}
+
+/** Every recorded event of a session, in seq order. */
+function allEvents(services: Services, sessionId: string): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (;;) {
+    const page = services.replay.getEvents(sessionId, { afterSeq: events.at(-1)?.seq ?? 0, limit: 10_000 });
+    if (page.length === 0) return events;
+    events.push(...page);
+  }
+}
+
+/** What storage holds for a session: the recording, the chunks, the manifest; and the recording's bytes. */
+async function storedObjects(session: SyncedSession) {
+  const objects = await session.store.list(session.prefix);
+  const sum = (pick: (key: string) => boolean) => objects.filter((object) => pick(object.key)).reduce((total, object) => total + object.size, 0);
+  const recording = await session.store.get(recordingKey(session.prefix));
+  if (!recording) throw new Error('no consolidated recording in storage');
+  return {
+    count: objects.length,
+    chunks: objects.filter((object) => object.key.includes('/chunks/')).length,
+    chunkBytes: sum((key) => key.includes('/chunks/')),
+    recordingBytes: recording.body.byteLength,
+    manifestBytes: sum((key) => key.endsWith('manifest.json')),
+    totalBytes: sum(() => true),
+    recording: recording.body,
+  };
+}
+
+/** sync.compression_vs_seed and sync.ratio_vs_raw_json, on a 60-minute session. */
+async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions): Promise<BenchResult[]> {
+  const script = generateSyntheticSession({ seed: options.seed, targetEvents: options.hourEvents, durationMs: 60 * 60 * 1000 });
+  return withTempDir('interviewlm-bench-sync-hour-', async (dir) => {
+    const session = await recordWhileSyncing(dir, s3.storage, script);
+    try {
+      await closeAndSync(session);
+      const stored = await storedObjects(session);
+      const events = allEvents(session.services, session.sessionId);
+      const decoded = decodeRecording(stored.recording, recordingKey(session.prefix)).events;
+      if (decoded.length !== events.length || decoded.at(-1)?.hash !== events.at(-1)?.hash) throw new Error('the stored recording is not the local one');
+      const stats = await session.services.sessions.getSessionStats(session.sessionId);
+      const seed = seedFormatSession(events, script.steps, { candidateId: 'bench-candidate', duration: String(Math.round(script.durationMs / 1000)) });
+      const seedJson = Buffer.from(JSON.stringify(seed), 'utf8');
+      const seedGzip = gzipSync(seedJson).byteLength;
+      const seedPako = pako.gzip(seedJson).byteLength;
+      const ours = stored.totalBytes;
+      const sessionNote =
+        `a 60-minute session recorded through the real recorder (${formatNumber(events.length)} events, ${formatNumber(stats.snapshotCount)} code snapshots, seed ${options.seed}) ` +
+        `while an in-process SyncEngine (default settings) synced it to s3rver every second of the session's clock, then closed and synced`;
+      const storedNote =
+        `we store ${formatNumber(ours)} bytes: everything under the session's prefix (ListObjectsV2 sizes), i.e. the consolidated recording ${formatNumber(stored.recordingBytes)} + ` +
+        `${formatNumber(stored.chunks)} chunks ${formatNumber(stored.chunkBytes)} + manifest ${formatNumber(stored.manifestBytes)}; the chunks stay after consolidation, so they count`;
+      const seedNote =
+        `the seed's format: the same events as {timestamp (ISO), type, fileId, data} with every code_snapshot carrying the file's full content ({fileId, fileName, language, content}) instead of our patch, ` +
+        `in {sessionId, metadata, events}: ${formatNumber(seedJson.byteLength)} bytes of JSON, gzip ${formatNumber(seedGzip)} (node:zlib level 6, as we compress; the seed's pako.gzip gives ${formatNumber(seedPako)})`;
+      return [
+        {
+          id: 'sync.compression_vs_seed',
+          value: ours / seedGzip,
+          unit: 'ratio',
+          note:
+            `bytes we store / gzip(JSON of the same session in the seed's format) on ${sessionNote}; ${storedNote}; ${seedNote}; ` +
+            `the consolidated recording alone (the seed's one object) is ${formatNumber(stored.recordingBytes / seedGzip, 3)} of it`,
+        },
+        {
+          id: 'sync.ratio_vs_raw_json',
+          value: seedJson.byteLength / ours,
+          unit: 'x',
+          note:
+            `raw JSON of the seed-format session (${formatNumber(seedJson.byteLength)} bytes) / the ${formatNumber(ours)} bytes we store for it (sync.compression_vs_seed); ` +
+            `against the consolidated recording alone ${formatNumber(seedJson.byteLength / stored.recordingBytes, 1)}x; the seed's own gzip of its format gives ${formatNumber(seedJson.byteLength / seedGzip, 1)}x (it claims 5-10x)`,
+        },
+      ];
+    } finally {
+      session.dispose();
+    }
+  });
+}
+
+/** sync.close_upload_overhead, on a two-hour session. */
+async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions): Promise<BenchResult[]> {
+  const script = generateSyntheticSession({ seed: options.seed, targetEvents: options.twoHourEvents, durationMs: 2 * 60 * 60 * 1000 });
+  return withTempDir('interviewlm-bench-sync-close-', async (dir) => {
+    const recordStartedAt = performance.now();
+    const session = await recordWhileSyncing(dir, s3.storage, script);
+    const recordMs = performance.now() - recordStartedAt;
+    try {
+      const before = session.engine.statusOf(session.sessionId)!;
+      session.store.reset();
+      const startedAt = performance.now();
+      await closeAndSync(session);
+      const closeMs = performance.now() - startedAt;
+      const timings = structuredClone(session.store.timings);
+      const stored = await storedObjects(session);
+      const { eventCount } = await session.services.sessions.getSessionStats(session.sessionId);
+
+      // The baseline: the recording's bytes in one PutObject, on a warm client of the same configuration.
+      const client = new S3Client(s3ClientConfig(s3.storage));
+      const putMs: number[] = [];
+      try {
+        const put = (key: string, body: Uint8Array) =>
+          client.send(new PutObjectCommand({ Bucket: s3.storage.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: 'application/gzip' }));
+        await put('bench/warm-up', new Uint8Array(16));
+        for (let i = 0; i < options.rawPuts; i++) {
+          const putStartedAt = performance.now();
+          await put(`bench/raw-put-${i}.json.gz`, stored.recording);
+          putMs.push(performance.now() - putStartedAt);
+        }
+      } finally {
+        client.destroy();
+      }
+      const rawPut = summarize(putMs);
+      const operations = Object.entries(timings.byOperation)
+        .map(([operation, entry]) => `${entry.requests} ${operation} ${formatMs(entry.ms)} ms`)
+        .join(', ');
+      return [
+        {
+          id: 'sync.close_upload_overhead',
+          value: closeMs / rawPut.p50,
+          unit: 'ratio',
+          note:
+            `closeSession of a two-hour session (${formatNumber(before.pendingEvents + 1)} events not yet in storage at close, ${formatNumber(stored.chunks)} chunks already there; ` +
+            `recorded with the engine syncing in ${formatNumber(recordMs / 1000, 1)} s) until it is SYNCED (in-process SyncEngine.syncNow() against s3rver in its own process): ${formatMs(closeMs)} ms, ` +
+            `/ one raw PutObject of the same ${formatNumber(stored.recordingBytes)} bytes (the consolidated recording) to the same server: ${formatMs(rawPut.p50)} ms ` +
+            `(median of ${rawPut.count}, min ${formatMs(Math.min(...putMs))}, max ${formatMs(rawPut.max)}); of the close, ${formatMs(timings.ms)} ms waiting on storage (${operations}) ` +
+            `and ${formatMs(closeMs - timings.ms)} ms on this side: closeSession, then reading all ${formatNumber(eventCount)} events back from SQLite, JSON, gzip, sha256, and the manifest`,
+        },
+      ];
+    } finally {
+      session.dispose();
+    }
+  });
+}
+
+/** A loopback port nothing listens on: connections to it are refused, as to a host that is down. */
+async function refusedEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+interface PacedSyncRun {
+  latencies: Float64Array;
+  fromSchedule: Float64Array;
+  /** The worker's last status for the session once the run ended. */
+  last: SyncStatus | null;
+}
+
+/**
+ * The recorder on a fresh database fed `events` at a steady rate, while the app's sync worker
+ * (WorkerSyncRunner: its own thread, connection and S3 client, default settings) runs against
+ * `storage`. Measuring starts once the worker has reported on the session.
+ */
+async function recordPacedWithWorker(dir: string, events: readonly EventInput[], ratePerSecond: number, storage: S3ObjectStoreOptions): Promise<PacedSyncRun> {
+  const services = createServices(configForDataDir(dir));
+  let runner: WorkerSyncRunner | null = null;
+  try {
+    const { sessions } = services;
+    const sessionId = (await sessions.createSession('bench-candidate-paced')).id;
+    let last: SyncStatus | null = null;
+    let reported: () => void = () => {};
+    const firstReport = new Promise<void>((resolve) => (reported = resolve));
+    runner = new WorkerSyncRunner({ databasePath: services.config.databasePath, target: { mode: 's3', storage } }, undefined, (error) => console.error('[sync worker]', error));
+    runner.onStatus((status) => {
+      if (status.sessionId !== sessionId) return;
+      last = status;
+      reported();
+    });
+    await firstReport;
+    const run = { latencies: new Float64Array(events.length), fromSchedule: new Float64Array(events.length) };
+    const acks: Promise<unknown>[] = [];
+    await issuePaced(events.length, ratePerSecond, (from, to, startedAt) => {
+      for (let index = from; index < to; index++) {
+        const calledAt = performance.now();
+        acks.push(
+          sessions.recordEvent(sessionId, events[index]!).then(() => {
+            const doneAt = performance.now();
+            run.latencies[index] = doneAt - calledAt;
+            run.fromSchedule[index] = doneAt - dueAt(startedAt, index, ratePerSecond);
+          }),
+        );
+      }
+    });
+    await Promise.all(acks);
+    return { ...run, last };
+  } finally {
+    await runner?.stop();
+    services.dispose();
+  }
+}
+
+/** sync.p99_ratio_s3_down: recordEvent's p99 with the sync worker facing a dead endpoint, over the same with S3 up. */
+async function measureP99WithStorageDown(s3: S3rverProcess, options: SyncBenchOptions): Promise<BenchResult[]> {
+  const count = Math.round(options.pacedRatePerSecond * (options.pacedSeconds + options.pacedWarmupSeconds));
+  const warmup = Math.round(options.pacedRatePerSecond * options.pacedWarmupSeconds);
+  const events = generateEditorEvents(count, 13);
+  const down: S3ObjectStoreOptions = { ...s3.storage, endpoint: await refusedEndpoint() };
+  const runs = { up: [] as PacedSyncRun[], down: [] as PacedSyncRun[] };
+  for (let round = 0; round < options.pacedRounds; round++) {
+    // Alternate which goes first, so the disk's slow moments fall on both alike.
+    const order = round % 2 === 0 ? (['up', 'down'] as const) : (['down', 'up'] as const);
+    for (const which of order) {
+      runs[which].push(await withTempDir(`interviewlm-bench-sync-paced-${which}-`, (dir) => recordPacedWithWorker(dir, events, options.pacedRatePerSecond, which === 'up' ? s3.storage : down)));
+    }
+  }
+  const pooled = (list: readonly PacedSyncRun[], pick: (run: PacedSyncRun) => Float64Array) => {
+    const all = new Float64Array(list.length * (count - warmup));
+    list.forEach((run, index) => all.set(pick(run).subarray(warmup), index * (count - warmup)));
+    return summarize(all);
+  };
+  const up = pooled(runs.up, (run) => run.latencies);
+  const downSummary = pooled(runs.down, (run) => run.latencies);
+  const perRound = (list: readonly PacedSyncRun[]) => list.map((run) => formatMs(summarize(run.latencies.subarray(warmup)).p99)).join(' / ');
+  const lastStates = (list: readonly PacedSyncRun[]) =>
+    list.map((run) => (run.last ? `${run.last.state}${run.last.state === 'syncing' ? ` ${run.last.objectsUploaded} chunks` : ''}` : 'no status')).join(' / ');
+  return [
+    {
+      id: 'sync.p99_ratio_s3_down',
+      value: downSummary.p99 / up.p99,
+      unit: 'ratio',
+      note:
+        `recordEvent call-to-resolve p99 with S3 down / with S3 up: ${formatMs(downSummary.p99)} / ${formatMs(up.p99)} ms. ` +
+        `Each run: the editor stream paced at ${formatNumber(options.pacedRatePerSecond)} events/s for ${options.pacedSeconds} s (after ${options.pacedWarmupSeconds} s not counted) on a fresh database, ` +
+        `with the app's sync worker (WorkerSyncRunner: a worker thread with its own SQLite connection and S3 client, default settings) started first; ` +
+        `up = s3rver in its own process, down = a loopback port that refuses connections; ${options.pacedRounds} rounds of each, alternating, pooled ` +
+        `(p99 per round up ${perRound(runs.up)}, down ${perRound(runs.down)} ms; p50 up ${formatMs(up.p50)}, down ${formatMs(downSummary.p50)} ms; ` +
+        `max up ${formatMs(up.max)}, down ${formatMs(downSummary.max)} ms); the worker's last status per run: up ${lastStates(runs.up)}; down ${lastStates(runs.down)}`,
+    },
+  ];
+}
+
+/**
+ * Sync against a real S3-compatible server (s3rver, in its own process): how many bytes we
+ * store for a session against the seed's format, how long closing a two-hour session takes
+ * to reach SYNCED against one raw PutObject, and whether a dead endpoint slows recording.
+ */
+export async function runSyncBench(options: SyncBenchOptions = DEFAULT_SYNC_BENCH_OPTIONS): Promise<BenchResult[]> {
+  const s3 = await startS3rverProcess();
+  try {
+    // The paced runs first: the sessions below write hundreds of MB (database and s3rver's
+    // folder), and their writeback must not land on the latencies being compared.
+    const p99 = await measureP99WithStorageDown(s3, options);
+    return [...(await measureCompression(s3, options)), ...(await measureCloseUpload(s3, options)), ...p99];
+  } finally {
+    await s3.dispose();
+  }
+}

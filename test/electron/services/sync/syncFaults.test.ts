@@ -1,0 +1,355 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configForDataDir } from '../../../../electron/services/config';
+import { createServices, type Services } from '../../../../electron/services/container';
+import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
+import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import type { EventInput } from '../../../../shared/recording/eventTypes';
+import { sessionPrefix } from '../../../../shared/storage/recordingObjects';
+import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import { generateEditorEvents } from '../../../bench/syntheticSession';
+import { startFaultProxy, type FaultProxy, type FaultProxyLogEntry } from '../../../helpers/faultProxy';
+import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
+import { makeTempDir, tempServices } from '../../../helpers/tempServices';
+import { INVALID_ACCESS_KEY_XML, storeOn } from '../storage/storageFixtures';
+
+const repoRoot = join(import.meta.dirname, '../../../..');
+
+/** Small chunks and short waits, so every fault plays out in well under a second or two. */
+const FAST: Partial<SyncSettings> = {
+  chunkEvents: 50,
+  // Partial chunks wait while a session runs (the clock is real here); closing ships them.
+  chunkIntervalMs: 60_000,
+  maxAttempts: 4,
+  initialRetryDelayMs: 5,
+  maxRetryDelayMs: 40,
+  breakerThreshold: 5,
+  halfOpenAfterMs: 100,
+  pollIntervalMs: 25,
+};
+
+/** Resolves once `condition` holds; fails after `withinMs`. */
+async function waitFor(what: string, condition: () => boolean, withinMs = 5_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${withinMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Calls `act` as soon as the proxy has seen a request matching `seen` (checked every millisecond). */
+function onceProxySees(proxy: FaultProxy, seen: (entry: FaultProxyLogEntry) => boolean, act: () => Promise<void>): void {
+  const timer = setInterval(() => {
+    if (!proxy.log.some(seen)) return;
+    clearInterval(timer);
+    void act();
+  }, 1);
+  timer.unref();
+}
+
+const isPut = (entry: FaultProxyLogEntry) => entry.method === 'PUT';
+const isChunkPut = (entry: FaultProxyLogEntry) => isPut(entry) && entry.url.includes('/chunks/');
+
+describe('sync under faults: the engine against real s3rver behind a fault-injecting proxy', () => {
+  let s3: LocalS3;
+  /** Reads storage without the proxy: the final check must not be the flaky part. */
+  let direct: S3ObjectStore;
+  let proxy: FaultProxy;
+  let env: ReturnType<typeof tempServices>;
+  let engineDb: SqliteDatabase;
+  let statuses: SyncStatus[];
+  const engines: SyncEngine[] = [];
+  const stores: S3ObjectStore[] = [];
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    direct = storeOn(s3);
+  });
+  afterAll(async () => {
+    direct?.dispose();
+    await s3?.dispose();
+  });
+  beforeEach(async () => {
+    proxy = await startFaultProxy({ target: s3.endpoint, seed: 30 });
+    env = tempServices();
+    // The engine has its own connection, as in the worker.
+    engineDb = openSqlite(env.config.databasePath);
+    statuses = [];
+  });
+  afterEach(async () => {
+    for (const engine of engines.splice(0)) await engine.stop();
+    for (const store of stores.splice(0)) store.dispose();
+    await proxy.close();
+    engineDb.close();
+    env.cleanup();
+  });
+
+  /** An engine whose every request goes through the proxy (to `bucket`, by default the real one). */
+  function engine(options: { settings?: Partial<SyncSettings>; bucket?: string; now?: () => number } = {}): SyncEngine {
+    const store = storeOn(s3, { endpoint: proxy.endpoint, ...(options.bucket ? { bucket: options.bucket } : {}) });
+    stores.push(store);
+    const created = new SyncEngine({
+      db: engineDb,
+      store,
+      settings: { ...FAST, ...options.settings },
+      ...(options.now ? { now: options.now } : {}),
+      onStatus: (status) => statuses.push(status),
+    });
+    engines.push(created);
+    return created;
+  }
+
+  const sessions = () => env.services.sessions;
+  const syncState = (id: string) => engineDb.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(id)!.sync_state;
+  const statusesOf = (id: string) => statuses.filter((status) => status.sessionId === id);
+
+  /** Records `events` in bursts of `burst`, pausing between them so a polling engine's passes interleave. */
+  async function record(id: string, events: readonly EventInput[], burst = 50, pauseMs = 20): Promise<void> {
+    for (let next = 0; next < events.length; next += burst) {
+      await Promise.all(events.slice(next, next + burst).map((event) => sessions().recordEvent(id, event)));
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
+  }
+
+  /** Drives passes until the session is SYNCED; fails past `maxPasses` or `withinMs`. Returns the passes taken. */
+  async function syncUntilSynced(sync: SyncEngine, id: string, bounds: { maxPasses: number; withinMs: number }): Promise<number> {
+    const deadline = Date.now() + bounds.withinMs;
+    for (let pass = 1; pass <= bounds.maxPasses && Date.now() < deadline; pass++) {
+      await sync.syncNow();
+      if (syncState(id) === 'SYNCED') return pass;
+      // Long enough for an open breaker to let a probe through.
+      await sleep(FAST.halfOpenAfterMs! / 2);
+    }
+    throw new Error(`not synced within ${bounds.maxPasses} passes or ${bounds.withinMs} ms (state ${syncState(id)}, last status ${JSON.stringify(statusesOf(id).at(-1))})`);
+  }
+
+  it('keeps recording through an outage that lasts the whole session, says offline with a retry time, and syncs once storage is back', async () => {
+    await proxy.setMode({ kind: 'outage', how: 'reset' });
+    const halfOpenAfterMs = 300;
+    const sync = engine({ settings: { halfOpenAfterMs } });
+    const outageStartedAt = Date.now();
+    sync.start();
+    const { id } = await sessions().createSession('cand_outage');
+    await record(id, generateEditorEvents(800, 1), 50, 30);
+    await sessions().closeSession(id, 'COMPLETED');
+    const eventCount = 1 + 800 + 1; // session_started, the editor events, session_closed
+    await waitFor('an offline status after close', () => statusesOf(id).some((status) => status.pendingEvents === eventCount));
+    const outageMs = Date.now() - outageStartedAt;
+
+    // Until a chunk's worth is waiting there is nothing to upload; from the first attempt on, offline.
+    const firstOffline = statusesOf(id).findIndex((status) => status.state === 'offline');
+    expect(statusesOf(id).slice(0, firstOffline).every((status) => status.state === 'syncing' && status.pendingEvents < FAST.chunkEvents!)).toBe(true);
+    const duringOutage = statusesOf(id).slice(firstOffline);
+    expect(duringOutage.length).toBeGreaterThan(3);
+    for (const status of duringOutage) {
+      expect(status).toMatchObject({ state: 'offline', objectsUploaded: 0, bytesUploaded: 0, syncedAt: null });
+      expect(status.retryInMs).toBeGreaterThan(0);
+      expect(status.message).toEqual(expect.any(String));
+    }
+    expect(duringOutage.at(-1)).toMatchObject({ pendingEvents: eventCount, retryInMs: halfOpenAfterMs });
+    // The recording went on: every event is in the local database, and the chain holds.
+    expect(await sessions().getSessionStats(id)).toMatchObject({ eventCount });
+    expect(await sessions().verifySession(id)).toMatchObject({ valid: true });
+    // The circuit breaker: once it opens, one probe per half-open period, not one per attempt of every pass.
+    expect(proxy.stats.forwarded).toBe(0);
+    expect(proxy.stats.connections).toBeLessThanOrEqual(FAST.breakerThreshold! + Math.ceil(outageMs / halfOpenAfterMs) + 1);
+
+    await proxy.setMode({ kind: 'pass-through' });
+    await waitFor('synced', () => statusesOf(id).at(-1)?.state === 'synced');
+    await sync.stop();
+    expect(syncState(id)).toBe('SYNCED');
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it('gets everything across when 30% of requests fail with 503s or resets, while recording and after close', async () => {
+    await proxy.setMode({ kind: 'flaky', failureRate: 0.3, failures: ['503', 'reset'] });
+    const sync = engine();
+    sync.start();
+    const { id } = await sessions().createSession('cand_flaky');
+    await record(id, generateEditorEvents(1_500, 2), 100, 10);
+    // Chunks reached storage while the session was still running.
+    expect(statusesOf(id).some((status) => status.state === 'syncing' && status.objectsUploaded > 0)).toBe(true);
+    await sessions().closeSession(id, 'COMPLETED');
+    await sync.stop();
+    // From here, passes only when asked: bounded in count and in time.
+    await syncUntilSynced(sync, id, { maxPasses: 60, withinMs: 8_000 });
+    expect(proxy.stats.failed503).toBeGreaterThan(0);
+    expect(proxy.stats.resets).toBeGreaterThan(0);
+    expect((proxy.stats.failed503 + proxy.stats.resets) / proxy.stats.requests).toBeGreaterThan(0.15);
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it('resumes after the app is killed with SIGKILL mid-upload, re-uploading nothing it had recorded as shipped', async () => {
+    const temp = makeTempDir();
+    let services: Services | null = null;
+    let db: SqliteDatabase | null = null;
+    try {
+      // Every request waits 150 ms in the proxy: a PUT seen there is an upload in flight.
+      await proxy.setMode({ kind: 'pass-through', latencyMs: 150 });
+      const settings = { ...FAST, chunkIntervalMs: 60_000 };
+      const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), temp.dir, proxy.endpoint, s3.bucket, JSON.stringify(settings)], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      // Two chunks have been answered; the third is on its way to storage.
+      await waitFor('the third chunk upload', () => proxy.log.filter(isChunkPut).length >= 3, 20_000);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      const inFlight = proxy.log.filter(isChunkPut)[2]!;
+      const sessionId = /^session (\S+)$/m.exec(output)![1]!;
+
+      services = createServices(configForDataDir(temp.dir));
+      db = openSqlite(services.config.databasePath);
+      const shipped = db.prepare<[string], { key: string }>('SELECT key FROM sync_objects WHERE session_id = ? ORDER BY key').all(sessionId).map((row) => row.key);
+      // Killed mid-upload: the first two chunks were recorded as shipped, the third was not.
+      expect(shipped).toHaveLength(2);
+      expect(shipped.some((key) => inFlight.url.endsWith(key))).toBe(false);
+      // The app restarts: the interrupted session is closed, and the engine runs again.
+      expect((await services.sessions.listInterruptedSessions()).map((session) => session.id)).toEqual([sessionId]);
+      await services.sessions.closeSession(sessionId, 'ABANDONED');
+      await proxy.setMode({ kind: 'pass-through' });
+      proxy.resetStats();
+      const store = storeOn(s3, { endpoint: proxy.endpoint });
+      stores.push(store);
+      const restarted = new SyncEngine({ db, store, settings });
+      engines.push(restarted);
+      await restarted.syncNow();
+      expect(db.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(sessionId)!.sync_state).toBe('SYNCED');
+      const putAfterRestart = proxy.log.filter(isPut).map((entry) => entry.url);
+      expect(putAfterRestart.filter((url) => shipped.some((key) => url.endsWith(key)))).toEqual([]);
+      await expectStorageEqualsLocal(services, direct, sessionId);
+    } finally {
+      for (const engine of engines.splice(0)) await engine.stop();
+      db?.close();
+      services?.dispose();
+      temp.cleanup();
+    }
+  });
+
+  it('stores one object when a chunk is uploaded twice because the answer to the first PUT was lost', async () => {
+    const { id } = await sessions().createSession('cand_twice');
+    await record(id, generateEditorEvents(120, 3), 120, 0);
+    // The first PUT reaches storage and is carried out; the client only sees its connection reset.
+    await proxy.setMode({ kind: 'flaky', failureRate: 1, failures: ['reset-after-forward'] });
+    onceProxySees(proxy, isPut, () => proxy.setMode({ kind: 'pass-through' }));
+    const sync = engine();
+    await sync.syncNow();
+    const puts = proxy.log.filter(isPut);
+    expect(puts.slice(0, 2).map((entry) => entry.outcome)).toEqual(['reset-after-forward', 'forwarded']);
+    expect(puts[1]!.url).toBe(puts[0]!.url);
+
+    await sessions().closeSession(id, 'COMPLETED');
+    await syncUntilSynced(sync, id, { maxPasses: 5, withinMs: 3_000 });
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it('stores every object once when half of all answers are lost after the request was carried out', async () => {
+    await proxy.setMode({ kind: 'flaky', failureRate: 0.5, failures: ['reset-after-forward'] });
+    const sync = engine();
+    const { id } = await sessions().createSession('cand_lost_answers');
+    await record(id, generateEditorEvents(300, 4), 100, 0);
+    await sessions().closeSession(id, 'COMPLETED');
+    await syncUntilSynced(sync, id, { maxPasses: 40, withinMs: 8_000 });
+    const puts = proxy.log.filter(isPut);
+    const repeated = puts.filter((entry, index) => entry.outcome === 'reset-after-forward' && puts.slice(index + 1).some((later) => later.url === entry.url));
+    expect(repeated.length).toBeGreaterThan(0);
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it('keeps the S3 copy seconds behind and finishes when the clock moves backwards, across midnight, mid-session', async () => {
+    let now = Date.UTC(2026, 0, 1, 0, 0, 30);
+    env.cleanup();
+    engineDb.close();
+    env = tempServices({}, { now: () => now });
+    engineDb = openSqlite(env.config.databasePath);
+    const sync = engine({ settings: { chunkIntervalMs: 10_000 }, now: () => now });
+    const { id } = await sessions().createSession('cand_clock');
+    await record(id, generateEditorEvents(120, 6), 120, 0);
+    await sync.syncNow();
+    expect(statusesOf(id).at(-1)).toMatchObject({ state: 'syncing', objectsUploaded: 2, pendingEvents: 21 });
+
+    // The clock is set back two hours: before the session started, on the previous day.
+    now -= 2 * 60 * 60 * 1000;
+    await record(id, generateEditorEvents(140, 6).slice(120), 20, 0);
+    await sync.syncNow();
+    // A chunk's age is measured from when the clock went back, not from the future.
+    now += 10_000;
+    await sync.syncNow();
+    expect(statusesOf(id).at(-1)).toMatchObject({ state: 'syncing', objectsUploaded: 3, pendingEvents: 0 });
+
+    await sessions().closeSession(id, 'COMPLETED');
+    await syncUntilSynced(sync, id, { maxPasses: 3, withinMs: 3_000 });
+    // Keys stay under the day the session started, whatever the clock said later.
+    expect((await direct.list(sessionPrefix(id, new Date(Date.UTC(2026, 0, 1))))).length).toBeGreaterThan(0);
+    expect(await direct.list(sessionPrefix(id, new Date(Date.UTC(2025, 11, 31))))).toEqual([]);
+    await expectStorageEqualsLocal(env.services, direct, id);
+    expect(await sessions().verifySession(id)).toMatchObject({ valid: true });
+  });
+
+  it("stops on refused credentials: state 'auth_failed', a message naming the fix, and no further requests", async () => {
+    await proxy.setMode({ kind: 'respond', status: 403, body: INVALID_ACCESS_KEY_XML });
+    const { id } = await sessions().createSession('cand_auth');
+    await record(id, generateEditorEvents(120, 7), 120, 0);
+    const sync = engine();
+    sync.start();
+    await waitFor('auth_failed', () => statusesOf(id).some((status) => status.state === 'auth_failed'));
+    expect(sync.haltedBy).toMatchObject({ code: 'STORAGE_AUTH_FAILED', details: expect.objectContaining({ transient: false, status: 403 }) });
+    expect(statusesOf(id).at(-1)).toMatchObject({
+      state: 'auth_failed',
+      retryInMs: null,
+      message: expect.stringMatching(/InvalidAccessKeyId.*AWS_ACCESS_KEY_ID/s),
+    });
+    // A refused request is not retried, not even once.
+    expect(proxy.stats.requests).toBe(1);
+    const [requests, reported] = [proxy.stats.requests, statuses.length];
+    for (let i = 0; i < 5; i++) {
+      await sync.syncNow();
+      await sleep(2 * FAST.pollIntervalMs!);
+    }
+    expect(proxy.stats.requests).toBe(requests);
+    expect(statuses.length).toBe(reported);
+    // Recording is unaffected.
+    await record(id, generateEditorEvents(180, 7).slice(120), 60, 0);
+    await sessions().closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    expect(proxy.stats.requests).toBe(requests);
+
+    // Reconfigured (a new engine, as the app builds after settings change), everything goes across.
+    await proxy.setMode({ kind: 'pass-through' });
+    await syncUntilSynced(engine(), id, { maxPasses: 3, withinMs: 3_000 });
+    expect(sync.haltedBy).not.toBeNull();
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it("stops on a missing bucket: state 'bucket_missing' with a message naming the bucket and the setting", async () => {
+    const { id } = await sessions().createSession('cand_bucket');
+    await record(id, generateEditorEvents(120, 8), 120, 0);
+    await sessions().closeSession(id, 'COMPLETED');
+    const sync = engine({ bucket: 'interviewlm-no-such-bucket' });
+    sync.start();
+    await waitFor('bucket_missing', () => statusesOf(id).some((status) => status.state === 'bucket_missing'));
+    expect(sync.haltedBy).toMatchObject({ code: 'STORAGE_BUCKET_MISSING' });
+    expect(statusesOf(id).at(-1)).toMatchObject({
+      state: 'bucket_missing',
+      retryInMs: null,
+      message: expect.stringMatching(/"interviewlm-no-such-bucket" does not exist.*AWS_S3_BUCKET/s),
+    });
+    const requests = proxy.stats.requests;
+    expect(requests).toBe(1);
+    for (let i = 0; i < 5; i++) {
+      await sync.syncNow();
+      await sleep(2 * FAST.pollIntervalMs!);
+    }
+    expect(proxy.stats.requests).toBe(requests);
+
+    await syncUntilSynced(engine(), id, { maxPasses: 3, withinMs: 3_000 });
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+});
