@@ -402,17 +402,23 @@ export class SyncEngine {
   }
 
   private describe(session: SessionRow, message: string | null, state?: SyncStatus['state']): SyncStatus {
-    const objects = this.objects(session.id);
-    const shipped = this.shippedThrough(session.id);
+    // Aggregated in SQL: a long session has a thousand chunks, and this runs after each upload.
+    const totals = this.deps.db
+      .prepare<[string], { objects: number; chunks: number; bytes: number | null; shipped: number | null }>(
+        `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(compressed_size) AS bytes,
+           max(CASE WHEN kind = 'chunk' THEN last_seq END) AS shipped FROM sync_objects WHERE session_id = ?`,
+      )
+      .get(session.id)!;
+    const shipped = totals.shipped ?? 0;
     const chunksNeeded = Math.ceil(session.last_seq / this.settings.chunkEvents);
-    const chunksHeld = objects.filter((row) => row.kind === 'chunk').length;
+    const chunksHeld = totals.chunks ?? 0;
     const closed = session.status !== 'ACTIVE';
     return {
       sessionId: session.id,
       state: state ?? (session.sync_state === 'SYNCED' ? 'synced' : 'syncing'),
-      objectsUploaded: objects.length,
+      objectsUploaded: totals.objects,
       objectsTotal: Math.max(chunksHeld, chunksNeeded) + (closed ? 1 : 0),
-      bytesUploaded: objects.reduce((sum, row) => sum + row.compressed_size, 0),
+      bytesUploaded: totals.bytes ?? 0,
       pendingEvents: Math.max(0, session.last_seq - shipped),
       retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
       syncedAt: iso(session.synced_at),
