@@ -188,22 +188,27 @@ export class SyncEngine {
       try {
         await this.syncSession(session);
       } catch (error) {
-        this.handleFailure(session, error);
-        return;
+        if (this.handleFailure(session, error) === 'stop-pass') return;
       }
     }
   }
 
-  /** Reports why a session's sync stopped. Any failure ends the pass: storage is unreachable or misconfigured. */
-  private handleFailure(session: SessionRow, error: unknown): void {
+  /**
+   * Reports why a session's sync stopped, and whether the others can still go on: not when
+   * storage is unreachable or misconfigured, but yes when only this session was refused
+   * (a server that does not know it, say).
+   */
+  private handleFailure(session: SessionRow, error: unknown): 'stop-pass' | 'next-session' {
     if (isAppError(error) && PERMANENT_CODES.has(error.code)) {
       // Retrying cannot fix credentials or a bucket: stop until the app is reconfigured.
       this.halted = error;
       this.emit(session, error.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing', error.message);
-      return;
+      return 'stop-pass';
     }
     const reason = error instanceof BrokenCircuitError ? 'storage keeps failing; waiting before trying again' : error instanceof Error ? error.message : String(error);
     this.emit(session, 'offline', reason);
+    const sessionOnly = isAppError(error) && !isTransient(error);
+    return sessionOnly ? 'next-session' : 'stop-pass';
   }
 
   private async syncSession(initial: SessionRow): Promise<void> {

@@ -99,6 +99,20 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
     expect(requestsFor(id, 'manifest').map((entry) => entry.status)).toEqual([200]);
   });
 
+  it('goes on to the next session when the server refuses only one (a session it does not know)', async () => {
+    const s = env.services.sessions;
+    const unknown = (await s.createSession('cand_elsewhere')).id;
+    await s.closeSession(unknown, 'COMPLETED');
+    now += 1000;
+    const id = await recordSession(40);
+    await s.closeSession(id, 'COMPLETED');
+    await laptopEngine().syncNow();
+    expect(await s.getSession(unknown)).toMatchObject({ syncState: 'PENDING' });
+    expect(statuses.find((status) => status.sessionId === unknown)).toMatchObject({ state: 'offline', message: expect.any(String) });
+    expect(await s.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+    await expectStorageEqualsLocal(env.services, bucket, id);
+  });
+
   it('re-uploads what the server reports missing, and only then marks the session SYNCED', async () => {
     const id = await recordSession(250);
     const sync = laptopEngine();
