@@ -5,7 +5,6 @@
  */
 import { loadConfig, type AppConfig } from './config';
 import { createServices, type Services } from './container';
-import type { SessionRecordingService } from './recording/sessionRecordingService';
 import type { S3StorageService } from './storage/s3StorageService';
 import { storageNotConfigured } from './storage/storageErrors';
 
@@ -30,16 +29,21 @@ export function shutdownServices(): void {
   defaultServices = undefined;
 }
 
-type Sessions = SessionRecordingService;
-
-/** Binds a recording method to the default container; config errors surface as rejections. */
-function bindSessions<K extends keyof Sessions>(name: K) {
-  type Fn = Sessions[K] extends (...args: infer A) => infer R ? (...args: A) => R : never;
-  return (async (...args: unknown[]) => {
-    const sessions = getServices().sessions;
-    return (sessions[name] as (...a: unknown[]) => unknown).apply(sessions, args);
-  }) as unknown as Fn;
+/**
+ * Binds the methods of one service to the default container, built on first call; a config
+ * error, or a service that is not configured, surfaces as a rejection.
+ */
+function bindTo<T extends object>(pick: (services: Services) => T) {
+  return <K extends keyof T>(name: K) => {
+    type Fn = T[K] extends (...args: infer A) => infer R ? (...args: A) => R : never;
+    return (async (...args: unknown[]) => {
+      const target = pick(getServices());
+      return (target[name] as (...a: unknown[]) => unknown).apply(target, args);
+    }) as unknown as Fn;
+  };
 }
+
+const bindSessions = bindTo((services) => services.sessions);
 
 export const createSession = bindSessions('createSession');
 export const recordEvent = bindSessions('recordEvent');
@@ -53,22 +57,11 @@ export const listInterruptedSessions = bindSessions('listInterruptedSessions');
 export const resumeSession = bindSessions('resumeSession');
 export const verifySession = bindSessions('verifySession');
 
-type Storage = S3StorageService;
-type StorageMethod = 'uploadSessionRecording' | 'downloadSessionRecording' | 'generatePresignedUrl' | 'getStorageStats' | 'testConnection';
-
-/**
- * Binds a storage method to the default container. Without a bucket and keys it rejects
- * with STORAGE_NOT_CONFIGURED naming the variables to set; recording itself never needs them.
- */
-function bindStorage<K extends StorageMethod>(name: K) {
-  type Fn = Storage[K] extends (...args: infer A) => infer R ? (...args: A) => R : never;
-  return (async (...args: unknown[]) => {
-    const services = getServices();
-    const storage = services.storage;
-    if (!storage) throw storageNotConfigured(services.config.storage);
-    return (storage[name] as (...a: unknown[]) => unknown).apply(storage, args);
-  }) as unknown as Fn;
-}
+/** Without a bucket and keys the storage functions reject with STORAGE_NOT_CONFIGURED; recording never needs them. */
+const bindStorage = bindTo((services): S3StorageService => {
+  if (!services.storage) throw storageNotConfigured(services.config.storage);
+  return services.storage;
+});
 
 export const uploadSessionRecording = bindStorage('uploadSessionRecording');
 export const downloadSessionRecording = bindStorage('downloadSessionRecording');

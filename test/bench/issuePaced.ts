@@ -29,3 +29,29 @@ export function issuePaced(count: number, ratePerSecond: number, issue: (from: n
 export function dueAt(startedAt: number, index: number, ratePerSecond: number): number {
   return startedAt + (index * 1000) / ratePerSecond;
 }
+
+/** Per event of a paced run: call to acknowledgement, and schedule to acknowledgement, in ms. */
+export interface PacedLatencies {
+  latencies: Float64Array;
+  fromSchedule: Float64Array;
+}
+
+/** Feeds `events` to `record` at a steady rate and times each acknowledgement. */
+export async function recordPacedEvents<T>(events: readonly T[], ratePerSecond: number, record: (event: T) => Promise<unknown>): Promise<PacedLatencies> {
+  const run = { latencies: new Float64Array(events.length), fromSchedule: new Float64Array(events.length) };
+  const acks: Promise<unknown>[] = [];
+  await issuePaced(events.length, ratePerSecond, (from, to, startedAt) => {
+    for (let index = from; index < to; index++) {
+      const calledAt = performance.now();
+      acks.push(
+        record(events[index]!).then(() => {
+          const doneAt = performance.now();
+          run.latencies[index] = doneAt - calledAt;
+          run.fromSchedule[index] = doneAt - dueAt(startedAt, index, ratePerSecond);
+        }),
+      );
+    }
+  });
+  await Promise.all(acks);
+  return run;
+}

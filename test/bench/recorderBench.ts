@@ -5,7 +5,7 @@ import type { Durability } from '../../electron/services/db/recordingDatabase';
 import type { SessionRecordingService } from '../../electron/services/recording/sessionRecordingService';
 import type { EventInput } from '../../shared/recording/eventTypes';
 import type { BenchResult } from './benchResult';
-import { dueAt, issuePaced } from './issuePaced';
+import { recordPacedEvents } from './issuePaced';
 import { RawSqliteWriter, readEventRows, synchronousOf, type RecordedEventRow } from './rawSqliteWriter';
 import { formatMs, formatNumber, summarize } from './stats';
 import { generateEditorEvents } from './syntheticSession';
@@ -91,22 +91,8 @@ async function recordPaced(dataDir: string, events: readonly EventInput[], rateP
   try {
     const { sessions } = services;
     const sessionId = (await sessions.createSession('bench-candidate-paced')).id;
-    const run = { latencies: new Float64Array(events.length), fromSchedule: new Float64Array(events.length) };
-    const acks: Promise<unknown>[] = [];
     const before = sessions.commitStats;
-    await issuePaced(events.length, ratePerSecond, (from, to, startedAt) => {
-      for (let index = from; index < to; index++) {
-        const calledAt = performance.now();
-        acks.push(
-          sessions.recordEvent(sessionId, events[index]!).then(() => {
-            const doneAt = performance.now();
-            run.latencies[index] = doneAt - calledAt;
-            run.fromSchedule[index] = doneAt - dueAt(startedAt, index, ratePerSecond);
-          }),
-        );
-      }
-    });
-    await Promise.all(acks);
+    const run = await recordPacedEvents(events, ratePerSecond, (event) => sessions.recordEvent(sessionId, event));
     const commits = sessions.commitStats.commits - before.commits;
     const lastSeq = (await sessions.getSession(sessionId)).lastSeq;
     // seq 1 is session_started; the paced events follow it.

@@ -8,7 +8,7 @@ import { ReplayTimeline } from '../../shared/replay/replayTimeline';
 import type { BenchResult } from './benchResult';
 import { SeededRandom } from './random';
 import { formatMs, formatNumber, summarize } from './stats';
-import { QUESTION_ID, generateSyntheticSession, type SessionStep, type SyntheticSession } from './syntheticSession';
+import { QUESTION_ID, generateSyntheticSession, recordStep, type SessionStep, type SyntheticSession } from './syntheticSession';
 import { withTempDir } from './withTempDir';
 
 export interface ReplayBenchOptions {
@@ -64,18 +64,7 @@ async function recordSession(services: Services, session: SyntheticSession, setN
   const { sessions } = services;
   setNow(SESSION_START);
   const sessionId = (await sessions.createSession('bench-candidate', { questionId: QUESTION_ID })).id;
-  const record = (step: SessionStep): Promise<unknown> => {
-    switch (step.kind) {
-      case 'event':
-        return sessions.recordEvent(sessionId, step.event);
-      case 'snapshot':
-        return sessions.recordCodeSnapshot(sessionId, step.snapshot);
-      case 'ai':
-        return sessions.recordClaudeInteraction(sessionId, step.interaction);
-      case 'test':
-        return sessions.recordTestResult(sessionId, step.result);
-    }
-  };
+  const record = (step: SessionStep): Promise<unknown> => recordStep(sessions, sessionId, step);
   let inFlight: Promise<unknown>[] = [];
   for (const step of session.steps) {
     // Each recorder call reads the clock synchronously, so the step's own time is what it stores.

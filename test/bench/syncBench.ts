@@ -14,11 +14,11 @@ import type { EventInput, RecordedEvent } from '../../shared/recording/eventType
 import { recordingKey, sessionPrefix } from '../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../shared/sync/syncStatus';
 import type { BenchResult } from './benchResult';
-import { dueAt, issuePaced } from './issuePaced';
+import { recordPacedEvents } from './issuePaced';
 import { startS3rverProcess, type S3rverProcess } from './s3rverProcess';
 import { seedFormatSession } from './seedFormat';
 import { formatMs, formatNumber, summarize } from './stats';
-import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, type SessionStep, type SyntheticSession } from './syntheticSession';
+import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, recordStep, type SessionStep, type SyntheticSession } from './syntheticSession';
 import { TimedObjectStore } from './timedObjectStore';
 import { withTempDir } from './withTempDir';
 
@@ -87,18 +87,7 @@ async function recordWhileSyncing(dir: string, storage: S3ObjectStoreOptions, sc
   try {
     const { sessions } = services;
     const sessionId = (await sessions.createSession('bench-candidate', { questionId: QUESTION_ID })).id;
-    const record = (step: SessionStep): Promise<unknown> => {
-      switch (step.kind) {
-        case 'event':
-          return sessions.recordEvent(sessionId, step.event);
-        case 'snapshot':
-          return sessions.recordCodeSnapshot(sessionId, step.snapshot);
-        case 'ai':
-          return sessions.recordClaudeInteraction(sessionId, step.interaction);
-        case 'test':
-          return sessions.recordTestResult(sessionId, step.result);
-      }
-    };
+    const record = (step: SessionStep): Promise<unknown> => recordStep(sessions, sessionId, step);
     let inFlight: Promise<unknown>[] = [];
     let lastPassAt = 0;
     for (const step of script.steps) {
@@ -301,21 +290,7 @@ async function recordPacedWithWorker(dir: string, events: readonly EventInput[],
       reported();
     });
     await firstReport;
-    const run = { latencies: new Float64Array(events.length), fromSchedule: new Float64Array(events.length) };
-    const acks: Promise<unknown>[] = [];
-    await issuePaced(events.length, ratePerSecond, (from, to, startedAt) => {
-      for (let index = from; index < to; index++) {
-        const calledAt = performance.now();
-        acks.push(
-          sessions.recordEvent(sessionId, events[index]!).then(() => {
-            const doneAt = performance.now();
-            run.latencies[index] = doneAt - calledAt;
-            run.fromSchedule[index] = doneAt - dueAt(startedAt, index, ratePerSecond);
-          }),
-        );
-      }
-    });
-    await Promise.all(acks);
+    const run = await recordPacedEvents(events, ratePerSecond, (event) => sessions.recordEvent(sessionId, event));
     return { ...run, last };
   } finally {
     await runner?.stop();

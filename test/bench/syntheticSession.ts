@@ -1,3 +1,4 @@
+import type { SessionRecordingService } from '../../electron/services/recording/sessionRecordingService';
 import type { EventInput } from '../../shared/recording/eventTypes';
 import type { ClaudeInteraction, CodeSnapshot, TestResult } from '../../shared/recording/session';
 import { EditorSimulator, type SimulatedFile } from './editorSimulator';
@@ -406,4 +407,18 @@ export function generateEditorEvents(count: number, seed: number): EventInput[] 
     }
   }
   return events.slice(0, count);
+}
+
+/** Records one scripted step through the real service it belongs to. */
+export function recordStep(sessions: SessionRecordingService, sessionId: string, step: SessionStep): Promise<unknown> {
+  switch (step.kind) {
+    case 'event':
+      return sessions.recordEvent(sessionId, step.event);
+    case 'snapshot':
+      return sessions.recordCodeSnapshot(sessionId, step.snapshot);
+    case 'ai':
+      return sessions.recordClaudeInteraction(sessionId, step.interaction);
+    case 'test':
+      return sessions.recordTestResult(sessionId, step.result);
+  }
 }

@@ -1,3 +1,5 @@
+import type { RecordedEvent } from '../../../shared/recording/eventTypes';
+
 /** A row of the events table, exactly as the recorder wrote it (data is JSON text). */
 export interface EventRow {
   session_id: string;
@@ -7,4 +9,17 @@ export interface EventRow {
   file_id: string | null;
   data: string;
   hash: string;
+}
+
+/** An events row as the services hand it out: data parsed, names in camelCase. */
+export function recordedEventFromRow(row: EventRow): RecordedEvent {
+  return {
+    sessionId: row.session_id,
+    seq: row.seq,
+    timestamp: row.timestamp,
+    type: row.type,
+    fileId: row.file_id,
+    data: JSON.parse(row.data) as unknown,
+    hash: row.hash,
+  };
 }

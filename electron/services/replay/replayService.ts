@@ -3,7 +3,7 @@ import type { ReplayFile, ReplayPoint } from '../../../shared/ipc/contract';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
 import { RESET_REVISION_KINDS, reconstructFile, type FileState, type ReplayEvent } from '../../../shared/replay/fileState';
 import { describeEvent, type TimelineEntry } from '../../../shared/replay/replayTimeline';
-import type { EventRow } from '../db/rows';
+import { recordedEventFromRow, type EventRow } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 
 /** A page of events: after `afterSeq`, at most `limit`, optionally only some types. */
@@ -109,15 +109,7 @@ export class ReplayService {
     const rows = this.db
       .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE session_id = ? AND seq > ? ${typeFilter} ORDER BY seq LIMIT ?`)
       .all(sessionId, query.afterSeq ?? 0, ...types, query.limit ?? 1000);
-    return rows.map((row) => ({
-      sessionId: row.session_id,
-      seq: row.seq,
-      timestamp: row.timestamp,
-      type: row.type,
-      fileId: row.file_id,
-      data: JSON.parse(row.data) as unknown,
-      hash: row.hash,
-    }));
+    return rows.map(recordedEventFromRow);
   }
 
   private lastSeq(sessionId: string): number {

@@ -21,7 +21,7 @@ import {
   type RecordingManifest,
 } from '../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
-import type { EventRow } from '../db/rows';
+import { recordedEventFromRow, type EventRow } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from '../recording/sessionStore';
 import type { ObjectStore } from '../storage/objectStore';
@@ -375,15 +375,7 @@ export class SyncEngine {
     return this.deps.db
       .prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq')
       .all(sessionId, firstSeq, lastSeq)
-      .map((row) => ({
-        sessionId: row.session_id,
-        seq: row.seq,
-        timestamp: row.timestamp,
-        type: row.type,
-        fileId: row.file_id,
-        data: JSON.parse(row.data) as unknown,
-        hash: row.hash,
-      }));
+      .map(recordedEventFromRow);
   }
 
   private lastTimestampOf(events: RecordedEvent[]): number {

@@ -1,7 +1,7 @@
 import type { Services } from '../../../../electron/services/container';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
-import { QUESTION_ID, generateSyntheticSession, type SessionStep } from '../../../bench/syntheticSession';
+import { QUESTION_ID, generateSyntheticSession, recordStep, type SessionStep } from '../../../bench/syntheticSession';
 import type { LocalS3 } from '../../../helpers/s3rverServer';
 
 /** Sessions in these tests start just before midnight UTC, so the date partition is unambiguous. */
@@ -33,18 +33,7 @@ export async function recordRealisticSession(
   clock.now = SESSION_START;
   const candidateId = 'cand_123';
   const sessionId = (await sessions.createSession(candidateId, { questionId: QUESTION_ID })).id;
-  const record = (step: SessionStep): Promise<unknown> => {
-    switch (step.kind) {
-      case 'event':
-        return sessions.recordEvent(sessionId, step.event);
-      case 'snapshot':
-        return sessions.recordCodeSnapshot(sessionId, step.snapshot);
-      case 'ai':
-        return sessions.recordClaudeInteraction(sessionId, step.interaction);
-      case 'test':
-        return sessions.recordTestResult(sessionId, step.result);
-    }
-  };
+  const record = (step: SessionStep): Promise<unknown> => recordStep(sessions, sessionId, step);
   const pending: Promise<unknown>[] = [];
   for (const step of script.steps) {
     clock.now = SESSION_START + step.at;
