@@ -81,6 +81,32 @@ const META = {
 
 const CONTENT_TYPE = 'application/gzip';
 
+/**
+ * The object metadata of a recording or chunk, as the seed has it (candidate, duration in
+ * seconds, event count, codec) plus the sha256 and size of what is stored. Header values
+ * must be ASCII, so free text is percent-encoded. `extra` adds keys (a chunk's seq range).
+ */
+export function recordingObjectMetadata(fields: {
+  candidateId: string;
+  durationSeconds: string;
+  eventCount: number;
+  sha256: string;
+  size: number;
+  uploadedAt: number;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    ...fields.extra,
+    [META.candidate]: encodeURIComponent(fields.candidateId),
+    [META.duration]: encodeURIComponent(fields.durationSeconds),
+    [META.eventCount]: String(fields.eventCount),
+    [META.codec]: RECORDING_CODEC,
+    [META.sha256]: fields.sha256,
+    [META.size]: String(fields.size),
+    [META.uploadedAt]: new Date(fields.uploadedAt).toISOString(),
+  };
+}
+
 /** The prefix `testConnection` lists: nothing is stored there. */
 export const HEALTH_PREFIX = 'health/';
 
@@ -119,15 +145,14 @@ export class S3StorageService {
     const key = recordingKey(sessionPrefix(sessionId, session.startedAt));
     const { etag } = await this.deps.store.put(key, encoded.bytes, {
       contentType: CONTENT_TYPE,
-      metadata: {
-        [META.candidate]: encodeURIComponent(candidateId),
-        [META.duration]: encodeURIComponent(durationSeconds),
-        [META.eventCount]: String(list.length),
-        [META.codec]: RECORDING_CODEC,
-        [META.sha256]: encoded.sha256,
-        [META.size]: String(encoded.size),
-        [META.uploadedAt]: new Date(this.now()).toISOString(),
-      },
+      metadata: recordingObjectMetadata({
+        candidateId,
+        durationSeconds,
+        eventCount: list.length,
+        sha256: encoded.sha256,
+        size: encoded.size,
+        uploadedAt: this.now(),
+      }),
     });
     return {
       key,

@@ -12,7 +12,6 @@ import {
 import { AppError, isAppError } from '../../../shared/errors';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
 import {
-  RECORDING_CODEC,
   manifestKey,
   recordingChunkKey,
   recordingKey,
@@ -26,6 +25,7 @@ import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from '../recording/sessionStore';
 import type { ObjectStore } from '../storage/objectStore';
 import { encodeRecording } from '../storage/recordingCodec';
+import { recordingObjectMetadata } from '../storage/s3StorageService';
 
 /** How the worker batches and retries. */
 export interface SyncSettings {
@@ -344,17 +344,16 @@ export class SyncEngine {
   private async upload(session: SessionRow, kind: 'chunk' | 'recording', key: string, firstSeq: number, lastSeq: number): Promise<void> {
     const events = this.events(session.id, firstSeq, lastSeq);
     const encoded = encodeRecording({ sessionId: session.id, metadata: this.metadataOf(session), events });
-    const metadata = {
-      candidate: session.candidate_id,
-      sessionid: session.id,
-      codec: RECORDING_CODEC,
+    const endedAt = kind === 'recording' ? (session.ended_at ?? session.last_timestamp) : this.lastTimestampOf(events);
+    const metadata = recordingObjectMetadata({
+      candidateId: session.candidate_id,
+      durationSeconds: String(Math.max(0, Math.round((endedAt - session.started_at) / 1000))),
+      eventCount: events.length,
       sha256: encoded.sha256,
-      size: String(encoded.size),
-      eventcount: String(events.length),
-      firstseq: String(firstSeq),
-      lastseq: String(lastSeq),
-      duration: String(Math.max(0, (kind === 'recording' ? (session.ended_at ?? session.last_timestamp) : this.lastTimestampOf(events)) - session.started_at)),
-    };
+      size: encoded.size,
+      uploadedAt: this.now(),
+      extra: { sessionid: session.id, firstseq: String(firstSeq), lastseq: String(lastSeq) },
+    });
     const { etag } = await this.policy.execute(() =>
       this.deps.store.put(key, encoded.bytes, { contentType: 'application/gzip', metadata }),
     );
