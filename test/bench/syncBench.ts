@@ -17,6 +17,12 @@ import type { BenchResult } from './benchResult';
 import { recordPacedEvents } from './issuePaced';
 import { startS3rverProcess, type S3rverProcess } from './s3rverProcess';
 import { seedFormatSession } from './seedFormat';
+import {
+  compressColumnarRecording,
+  decodeColumnarRecording,
+  decompressColumnarRecording,
+  encodeColumnarRecording,
+} from '../../electron/services/storage/columnarRecording';
 import { formatMs, formatNumber, summarize } from './stats';
 import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, recordStep, type SessionStep, type SyntheticSession } from './syntheticSession';
 import { TimedObjectStore } from './timedObjectStore';
@@ -148,6 +154,27 @@ async function storedObjects(session: SyncedSession) {
   };
 }
 
+/**
+ * Context for sync.compression_vs_seed: the same session in the next recording format (col/v1
+ * with brotli, electron/services/storage/columnarRecording.ts), which sync does not use yet.
+ * The round trip is checked before the size counts.
+ */
+function columnarRecordingResult(sessionId: string, events: RecordedEvent[], seedGzip: number): BenchResult {
+  const startedAt = performance.now();
+  const compressed = compressColumnarRecording(encodeColumnarRecording({ sessionId, events }));
+  const encodeMs = performance.now() - startedAt;
+  const decoded = decodeColumnarRecording(decompressColumnarRecording(compressed, 'bench'), 'bench');
+  if (decoded.length !== events.length || decoded.at(-1)?.hash !== events.at(-1)?.hash) throw new Error('the columnar recording does not round-trip');
+  return {
+    id: 'sync.columnar_recording_vs_seed',
+    value: compressed.byteLength / seedGzip,
+    unit: 'ratio',
+    note:
+      `context, not yet what sync stores: the same ${formatNumber(events.length)} events as col/v1 + brotli (q9) = ${formatNumber(compressed.byteLength)} bytes, ` +
+      `over the seed baseline of sync.compression_vs_seed; encoded and compressed in ${formatMs(encodeMs)} ms; decoded with every hash recomputed and the head checked`,
+  };
+}
+
 /** sync.compression_vs_seed and sync.ratio_vs_raw_json, on a 60-minute session. */
 async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions): Promise<BenchResult[]> {
   const script = generateSyntheticSession({ seed: options.seed, targetEvents: options.hourEvents, durationMs: 60 * 60 * 1000 });
@@ -183,6 +210,7 @@ async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions):
             `bytes we store / gzip(JSON of the same session in the seed's format) on ${sessionNote}; ${storedNote}; ${seedNote}; ` +
             `the consolidated recording alone (the seed's one object) is ${formatNumber(stored.recordingBytes / seedGzip, 3)} of it`,
         },
+        columnarRecordingResult(session.sessionId, events, seedGzip),
         {
           id: 'sync.ratio_vs_raw_json',
           value: seedJson.byteLength / ours,
