@@ -56,13 +56,17 @@ describe('openRecordingDatabase', () => {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
-      holder.on('exit', (code) => reject(new Error(`holder exited early (${code})`)));
-    });
-    expect(() => createServices(configForDataDir(dir))).toThrow(expect.objectContaining({ code: 'DATABASE_LOCKED' }));
-    holder.kill('SIGKILL');
-    await new Promise((resolve) => holder.on('exit', resolve));
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('holding') && resolve());
+        holder.on('exit', (code) => reject(new Error(`holder exited early (${code})`)));
+      });
+      expect(() => createServices(configForDataDir(dir))).toThrow(expect.objectContaining({ code: 'DATABASE_LOCKED' }));
+    } finally {
+      holder.kill('SIGKILL');
+      await exited;
+    }
     // The OS released the dead process's lock: no stale lock file blocks the next start.
     createServices(configForDataDir(dir)).dispose();
   });

@@ -187,17 +187,19 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     const temp = makeTempDir();
     let services: Services | null = null;
     let db: SqliteDatabase | null = null;
+    let child: ReturnType<typeof spawn> | null = null;
     try {
       // Every request waits 150 ms in the proxy: a PUT seen there is an upload in flight.
       await proxy.setMode({ kind: 'pass-through', latencyMs: 150 });
       const settings = { ...FAST, chunkIntervalMs: 60_000 };
-      const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), temp.dir, proxy.endpoint, s3.bucket, JSON.stringify(settings)], {
+      child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), temp.dir, proxy.endpoint, s3.bucket, JSON.stringify(settings)], {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const killed = child;
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => killed.on('exit', (_code, signal) => resolve(signal)));
       let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      killed.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       // Two chunks have been answered; the third is on its way to storage.
       await waitFor('the third chunk upload', () => proxy.log.filter(isChunkPut).length >= 3, 20_000);
       child.kill('SIGKILL');
@@ -226,6 +228,8 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       expect(putAfterRestart.filter((url) => shipped.some((key) => url.endsWith(key)))).toEqual([]);
       await expectStorageEqualsLocal(services, direct, sessionId);
     } finally {
+      // A child left running (the test failed before the kill) would keep the test run alive.
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const engine of engines.splice(0)) await engine.stop();
       db?.close();
       services?.dispose();
