@@ -127,15 +127,6 @@ async function closeAndSync(session: SyncedSession): Promise<void> {
   if (syncState !== 'SYNCED') throw new Error(`the session did not sync (${syncState}): ${session.engine.haltedBy?.message ?? 'see the statuses'}`);
 }
 
-/** Every recorded event of a session, in seq order. */
-function allEvents(services: Services, sessionId: string): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = services.replay.getEvents(sessionId, { afterSeq: events.at(-1)?.seq ?? 0, limit: 10_000 });
-    if (page.length === 0) return events;
-    events.push(...page);
-  }
-}
 
 /** What storage holds for a session: the recording, the chunks, the manifest; and the recording's bytes. */
 async function storedObjects(session: SyncedSession) {
@@ -183,7 +174,7 @@ async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions):
     try {
       await closeAndSync(session);
       const stored = await storedObjects(session);
-      const events = allEvents(session.services, session.sessionId);
+      const events = session.services.replay.getAllEvents(session.sessionId);
       const decoded = decodeRecording(stored.recording, recordingKey(session.prefix)).events;
       if (decoded.length !== events.length || decoded.at(-1)?.hash !== events.at(-1)?.hash) throw new Error('the stored recording is not the local one');
       const stats = await session.services.sessions.getSessionStats(session.sessionId);

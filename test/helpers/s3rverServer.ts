@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // s3rver ships no types; this is the part of its API the tests use.
 import S3rver from 's3rver';
+import { S3ObjectStore } from '../../electron/services/storage/s3ObjectStore';
 
 /** A real S3-compatible server (s3rver) on 127.0.0.1, with its own temp folder. */
 export interface LocalS3 {
@@ -77,4 +78,16 @@ export async function startLocalS3(options: { bucket?: string; port?: number } =
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** A store on the local S3 server, or on `endpoint` (a fault proxy in front of it), for `bucket`. */
+export function storeOn(s3: LocalS3, options: { endpoint?: string; bucket?: string; listPageSize?: number } = {}): S3ObjectStore {
+  return new S3ObjectStore({
+    bucket: options.bucket ?? s3.bucket,
+    region: s3.region,
+    endpoint: options.endpoint ?? s3.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    ...(options.listPageSize ? { listPageSize: options.listPageSize } : {}),
+  });
 }

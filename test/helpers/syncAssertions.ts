@@ -2,18 +2,7 @@ import { expect } from 'vitest';
 import type { Services } from '../../electron/services/container';
 import type { ObjectStore } from '../../electron/services/storage/objectStore';
 import { decodeRecording, sha256Hex } from '../../electron/services/storage/recordingCodec';
-import type { RecordedEvent } from '../../shared/recording/eventTypes';
 import { RecordingManifestSchema, manifestKey, recordingKey, sessionPrefix } from '../../shared/storage/recordingObjects';
-
-/** Every recorded event of a session, in seq order, paging through the replay service. */
-export function localEvents(services: Services, sessionId: string): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = services.replay.getEvents(sessionId, { afterSeq: events.at(-1)?.seq ?? 0, limit: 10_000 });
-    if (page.length === 0) return events;
-    events.push(...page);
-  }
-}
 
 const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
@@ -31,7 +20,7 @@ const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 
 export async function expectStorageEqualsLocal(services: Services, store: ObjectStore, sessionId: string): Promise<void> {
   const session = await services.sessions.getSession(sessionId);
   const prefix = sessionPrefix(sessionId, session.startedAt);
-  const local = localEvents(services, sessionId);
+  const local = services.replay.getAllEvents(sessionId);
   expect(local.length).toBe(session.lastSeq);
 
   const manifestObject = await store.get(manifestKey(prefix));

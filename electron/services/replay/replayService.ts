@@ -27,6 +27,7 @@ export const REPLAY_SQL = {
     WHERE session_id = ? AND file_id = ? AND seq <= ? AND revision IS NOT NULL AND revision IN (${resetKinds}) ORDER BY seq DESC LIMIT 1`,
   revisionsBetween: `SELECT * FROM events INDEXED BY events_by_file_revision
     WHERE session_id = ? AND file_id = ? AND seq BETWEEN ? AND ? AND revision IS NOT NULL ORDER BY seq`,
+  allEvents: 'SELECT * FROM events WHERE session_id = ? ORDER BY seq',
   nextFileId: `SELECT file_id FROM events INDEXED BY events_by_file_revision
     WHERE session_id = ? AND file_id > ? AND revision IS NOT NULL ORDER BY file_id LIMIT 1`,
 } as const;
@@ -42,6 +43,7 @@ export class ReplayService {
   private readonly resetStatement;
   private readonly revisionsStatement;
   private readonly nextFileStatement;
+  private readonly allEventsStatement;
 
   constructor(private readonly db: SqliteDatabase) {
     this.lastSeqStatement = db.prepare<[string], { last_seq: number }>(REPLAY_SQL.lastSeq);
@@ -49,6 +51,7 @@ export class ReplayService {
     this.resetStatement = db.prepare<[string, string, number], { seq: number }>(REPLAY_SQL.lastResetAtOrBefore);
     this.revisionsStatement = db.prepare<[string, string, number, number], EventRow>(REPLAY_SQL.revisionsBetween);
     this.nextFileStatement = db.prepare<[string, string], { file_id: string }>(REPLAY_SQL.nextFileId);
+    this.allEventsStatement = db.prepare<[string], EventRow>(REPLAY_SQL.allEvents);
   }
 
   /** The seq a replay point stands for, clamped to the session's last event. */
@@ -110,6 +113,12 @@ export class ReplayService {
       .prepare<unknown[], EventRow>(`SELECT * FROM events WHERE session_id = ? AND seq > ? ${typeFilter} ORDER BY seq LIMIT ?`)
       .all(sessionId, query.afterSeq ?? 0, ...types, query.limit ?? 1000);
     return rows.map(recordedEventFromRow);
+  }
+
+  /** Every event of a session, in seq order (exports and whole-recording uploads). */
+  getAllEvents(sessionId: string): RecordedEvent[] {
+    this.lastSeq(sessionId);
+    return this.allEventsStatement.all(sessionId).map(recordedEventFromRow);
   }
 
   private lastSeq(sessionId: string): number {

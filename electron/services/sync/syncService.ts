@@ -75,13 +75,7 @@ export class SyncService {
   async exportSession(sessionId: string, path: string): Promise<SessionExport> {
     const session = await this.deps.sessions.getSession(sessionId);
     this.deps.sessions.flush();
-    const events = [];
-    for (let afterSeq = 0; ; ) {
-      const page = this.deps.replay.getEvents(sessionId, { afterSeq, limit: 10_000 });
-      events.push(...page);
-      if (page.length < 10_000) break;
-      afterSeq = page.at(-1)!.seq;
-    }
+    const events = this.deps.replay.getAllEvents(sessionId);
     // Compressed on libuv's thread pool: a long session must not freeze the window.
     const encoded = await encodeRecordingAsync({
       sessionId,

@@ -7,7 +7,7 @@ import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectSto
 import { SyncServerClient } from '../../../../electron/services/sync/syncServerClient';
 import { startFaultProxy } from '../../../helpers/faultProxy';
 import { startReferenceSyncServer, type ReferenceSyncServer } from '../../../helpers/referenceSyncServer';
-import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { rejectionOf } from '../../../helpers/tempServices';
 
 const SESSION = 'ses_presigned';
@@ -28,7 +28,7 @@ describe('PresignedObjectStore: uploads through URLs the InterviewLM server sign
     s3 = await startLocalS3();
     server = await startReferenceSyncServer({ storage: s3 });
     server.admit(SESSION, TOKEN);
-    bucket = new S3ObjectStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    bucket = storeOn(s3);
   });
   afterAll(async () => {
     bucket.dispose();

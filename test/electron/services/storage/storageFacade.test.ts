@@ -13,7 +13,6 @@ import {
 } from '../../../../electron/services/index';
 import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
 import { makeTempDir, rejectionOf } from '../../../helpers/tempServices';
-import { allEvents } from './storageFixtures';
 
 describe("the seed's storage functions on the default container", () => {
   let s3: LocalS3;
@@ -80,7 +79,7 @@ describe("the seed's storage functions on the default container", () => {
     const session = await createSession('cand_123');
     await services.sessions.recordEvent(session.id, { type: 'keystroke', data: { key: 'a' } });
     await services.sessions.closeSession(session.id, 'COMPLETED');
-    const events = allEvents(services, session.id);
+    const events = services.replay.getAllEvents(session.id);
 
     const uploadResult = await uploadSessionRecording(session.id, events, { candidateId: 'cand_123', duration: '1800' });
     expect(uploadResult).toMatchObject({ size: expect.any(Number), compressedSize: expect.any(Number), compressionRatio: expect.any(Number) });

@@ -1,23 +1,11 @@
 import type { Services } from '../../../../electron/services/container';
-import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
 import { QUESTION_ID, generateSyntheticSession, recordStep, type SessionStep } from '../../../bench/syntheticSession';
-import type { LocalS3 } from '../../../helpers/s3rverServer';
 
 /** Sessions in these tests start just before midnight UTC, so the date partition is unambiguous. */
-export const SESSION_START = Date.UTC(2025, 2, 7, 23, 59, 30);
+export { storeOn } from '../../../helpers/s3rverServer';
 
-/** A store on the local S3 server, or on `endpoint` (a fault proxy in front of it), for `bucket`. */
-export function storeOn(s3: LocalS3, options: { endpoint?: string; bucket?: string; listPageSize?: number } = {}): S3ObjectStore {
-  return new S3ObjectStore({
-    bucket: options.bucket ?? s3.bucket,
-    region: s3.region,
-    endpoint: options.endpoint ?? s3.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    ...(options.listPageSize ? { listPageSize: options.listPageSize } : {}),
-  });
-}
+export const SESSION_START = Date.UTC(2025, 2, 7, 23, 59, 30);
 
 /**
  * Records a scripted interview (typing, snapshots, AI answers, test runs) through the real
@@ -42,18 +30,9 @@ export async function recordRealisticSession(
   await Promise.all(pending);
   clock.now = SESSION_START + script.durationMs + 1_000;
   await sessions.closeSession(sessionId, 'COMPLETED');
-  return { sessionId, candidateId, events: allEvents(services, sessionId) };
+  return { sessionId, candidateId, events: services.replay.getAllEvents(sessionId) };
 }
 
-/** Every recorded event of a session, in seq order. */
-export function allEvents(services: Services, sessionId: string): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = services.replay.getEvents(sessionId, { afterSeq: events.at(-1)?.seq ?? 0, limit: 1_000 });
-    if (page.length === 0) return events;
-    events.push(...page);
-  }
-}
 
 /** S3's answer to an unknown access key id, byte for byte as AWS sends it (RequestId shortened). */
 export const INVALID_ACCESS_KEY_XML =

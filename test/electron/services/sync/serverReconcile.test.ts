@@ -10,7 +10,7 @@ import { recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest 
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startFaultProxy } from '../../../helpers/faultProxy';
 import { startReferenceSyncServer, type ReferenceSyncServer } from '../../../helpers/referenceSyncServer';
-import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { rejectionOf, tempServices } from '../../../helpers/tempServices';
 
@@ -30,7 +30,7 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
   beforeAll(async () => {
     s3 = await startLocalS3();
     server = await startReferenceSyncServer({ storage: s3 });
-    bucket = new S3ObjectStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    bucket = storeOn(s3);
   });
   afterAll(async () => {
     bucket.dispose();

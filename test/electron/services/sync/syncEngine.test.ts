@@ -4,7 +4,7 @@ import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectSto
 import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
-import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { tempServices } from '../../../helpers/tempServices';
 
@@ -29,7 +29,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     env = tempServices({}, { now: () => now });
     // The engine has its own connection, as in the worker.
     engineDb = openSqlite(env.config.databasePath);
-    store = new S3ObjectStore({ bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    store = storeOn(s3);
     statuses = [];
   });
   afterEach(() => {

@@ -6,13 +6,12 @@ import { createInMemoryTransport } from '../../../../electron/ipc/inMemoryTransp
 import { configForDataDir, loadConfig } from '../../../../electron/services/config';
 import { createServices, type Services } from '../../../../electron/services/container';
 import { decodeRecording } from '../../../../electron/services/storage/recordingCodec';
-import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { createIpcClient } from '../../../../shared/ipc/client';
 import { ipcContract } from '../../../../shared/ipc/contract';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
-import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
+import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { makeTempDir } from '../../../helpers/tempServices';
 
 async function recordAndClose(services: Services, edits: number): Promise<string> {
@@ -120,7 +119,7 @@ describe('sync, as the app wires it', () => {
       const session = await services.sessions.getSession(id);
       expect(session.syncState).toBe('SYNCED');
       expect(await api.sync.getSyncStatus(id)).toMatchObject({ state: 'synced' });
-      const store = new S3ObjectStore({ ...storageConfig(), credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+      const store = storeOn(s3);
       const key = recordingKey(sessionPrefix(id, session.startedAt));
       const recording = await store.get(key);
       expect(decodeRecording(recording!.body, key).events).toEqual(services.replay.getEvents(id));
@@ -146,7 +145,7 @@ describe('sync, as the app wires it', () => {
         await waitFor(() => seen.find((status) => status.sessionId === id && status.state === 'synced'), 'a synced status');
         expect(server.log.some((entry) => entry.sessionId === id && entry.route === 'uploadUrls')).toBe(true);
         expect(server.log.some((entry) => entry.sessionId === id && entry.route === 'manifest')).toBe(true);
-        const store = new S3ObjectStore({ ...storageConfig(), credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+        const store = storeOn(s3);
         const session = await services.sessions.getSession(id);
         const key = recordingKey(sessionPrefix(id, session.startedAt));
         expect(decodeRecording((await store.get(key))!.body, key).events).toEqual(services.replay.getEvents(id));
