@@ -6,10 +6,14 @@ import { RecordedEventSchema } from '../recording/eventTypes';
  * date-partitioned prefix, so listing never leaves the session:
  *
  *   sessions/YYYY/MM/DD/<sessionId>/chunks/<firstSeq>-<lastSeq>.json.gz   while it runs
- *   sessions/YYYY/MM/DD/<sessionId>/recording.json.gz                     the consolidated recording
+ *   sessions/YYYY/MM/DD/<sessionId>/recording                             the consolidated recording
  *   sessions/YYYY/MM/DD/<sessionId>/manifest.json                         what the session consists of
  *
  * Chunk keys are deterministic (zero-padded seqs), so uploading a chunk twice is harmless.
+ * Chunks exist only while a session runs: once the consolidated recording is stored and
+ * verified, the manifest names it alone and the chunks are removed. The recording's codec
+ * is in its metadata (`codec`): RECORDING_CODEC when the seed's uploadSessionRecording
+ * wrote it, SEGMENTED_RECORDING_CODEC when sync did.
  */
 
 /** The folder of one session: partitioned by the UTC date the session started. */
@@ -28,16 +32,27 @@ export function recordingChunkKey(prefix: string, firstSeq: number, lastSeq: num
   return `${prefix}chunks/${String(firstSeq).padStart(SEQ_DIGITS, '0')}-${String(lastSeq).padStart(SEQ_DIGITS, '0')}.json.gz`;
 }
 
+/** The key of the session's consolidated recording, whichever codec wrote it. */
 export function recordingKey(prefix: string): string {
-  return `${prefix}recording.json.gz`;
+  return `${prefix}recording`;
 }
 
 export function manifestKey(prefix: string): string {
   return `${prefix}manifest.json`;
 }
 
-/** Codec of every recording object: gzip of UTF-8 JSON. */
+/** Codec of chunks, exports and uploadSessionRecording: gzip of the UTF-8 JSON body (the seed's format). */
 export const RECORDING_CODEC = 'gzip+json/v1';
+
+/**
+ * Codec of the recording sync consolidates: the body's events as col/v1 segments, each
+ * brotli-compressed on its own (electron/services/storage/segmentedRecording.ts).
+ */
+export const SEGMENTED_RECORDING_CODEC = 'col-segments+brotli/v1';
+
+/** Every codec a recording object may carry. */
+export const RecordingCodecSchema = z.enum([RECORDING_CODEC, SEGMENTED_RECORDING_CODEC]);
+export type RecordingCodec = z.infer<typeof RecordingCodecSchema>;
 
 /** The seed's metadata of a recording, as strings (S3 object metadata is string-valued). */
 export const RecordingMetadataSchema = z.record(z.string(), z.string());
@@ -62,6 +77,8 @@ export const ManifestObjectSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
   compressedSize: z.number().int().nonnegative(),
+  /** How the object is encoded; RECORDING_CODEC when absent. */
+  codec: RecordingCodecSchema.optional(),
 });
 export type ManifestObject = z.infer<typeof ManifestObjectSchema>;
 

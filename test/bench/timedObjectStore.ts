@@ -1,4 +1,5 @@
 import type { StoredObjectInfo } from '../../electron/services/storage/objectStore';
+import type { S3ObjectStore } from '../../electron/services/storage/s3ObjectStore';
 import type { SyncObjectStore } from '../../electron/services/sync/syncEngine';
 
 /** Requests made through a `TimedObjectStore`, and the wall time spent waiting for them. */
@@ -15,7 +16,7 @@ export interface StoreTimings {
 export class TimedObjectStore implements SyncObjectStore {
   timings: StoreTimings = { requests: 0, ms: 0, byOperation: {} };
 
-  constructor(private readonly inner: SyncObjectStore) {}
+  constructor(private readonly inner: S3ObjectStore) {}
 
   reset(): void {
     this.timings = { requests: 0, ms: 0, byOperation: {} };
@@ -43,6 +44,10 @@ export class TimedObjectStore implements SyncObjectStore {
 
   delete(key: string): Promise<void> {
     return this.timed('delete', () => this.inner.delete(key));
+  }
+
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.timed('deleteMany', () => this.inner.deleteMany(keys));
   }
 
   private async timed<T>(operation: string, call: () => Promise<T>): Promise<T> {

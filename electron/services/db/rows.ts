@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
+import type { SqliteDatabase } from './sqlite';
 
 /** A row of the events table, exactly as the recorder wrote it (data is JSON text). */
 export interface EventRow {
@@ -22,4 +23,12 @@ export function recordedEventFromRow(row: EventRow): RecordedEvent {
     data: JSON.parse(row.data) as unknown,
     hash: row.hash,
   };
+}
+
+/** Events firstSeq..lastSeq of a session, in seq order, as the services hand them out. */
+export function selectEvents(db: SqliteDatabase, sessionId: string, firstSeq: number, lastSeq: number): RecordedEvent[] {
+  return db
+    .prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq')
+    .all(sessionId, firstSeq, lastSeq)
+    .map(recordedEventFromRow);
 }

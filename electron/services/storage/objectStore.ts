@@ -26,4 +26,6 @@ export interface ObjectStore {
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
   /** Removes the object, whether or not it exists. Optional: a presigned-URL uploader may not be allowed to. */
   delete?(key: string): Promise<void>;
+  /** Removes many objects at once (S3's DeleteObjects). Optional, like `delete`. */
+  deleteMany?(keys: readonly string[]): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -13,6 +14,9 @@ import { AppError } from '../../../shared/errors';
 import type { StorageSettings } from '../config';
 import type { ObjectStore, StoredObjectInfo } from './objectStore';
 import { storageErrorFrom, type StorageOperation } from './storageErrors';
+
+/** The most keys one DeleteObjects request may name. */
+const DELETE_BATCH = 1000;
 
 /** How to reach a bucket: what `S3ObjectStore` builds its client from. */
 export interface S3ObjectStoreOptions {
@@ -149,6 +153,23 @@ export class S3ObjectStore implements ObjectStore {
   /** Removes the object; S3 answers the same whether or not it existed, so this is idempotent. */
   async delete(key: string): Promise<void> {
     await this.send('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+  }
+
+  /** Removes many objects, 1,000 per DeleteObjects request (S3's limit); keys that do not exist count as removed. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+      const batch = keys.slice(start, start + DELETE_BATCH);
+      const result = await this.send('delete', batch[0]!, () =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } })),
+      );
+      const failed = result.Errors?.[0];
+      if (failed) {
+        throw new AppError('STORAGE_FAILED', `Storage did not delete ${JSON.stringify(failed.Key)} (${failed.Code ?? 'no code'}: ${failed.Message ?? 'no message'}), nor ${result.Errors!.length - 1} other(s).`, {
+          transient: true,
+          key: failed.Key,
+        });
+      }
+    }
   }
 
   /** Signs locally: no request is made, so it works offline and does not check that the key exists. */

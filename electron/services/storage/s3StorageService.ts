@@ -2,10 +2,19 @@ import { z } from 'zod';
 import { AppError, isAppError } from '../../../shared/errors';
 import { RecordedEventSchema, type RecordedEvent } from '../../../shared/recording/eventTypes';
 import { SessionIdSchema } from '../../../shared/recording/session';
-import { RECORDING_CODEC, recordingKey, sessionPrefix, type RecordingMetadata } from '../../../shared/storage/recordingObjects';
+import {
+  RECORDING_CODEC,
+  RecordingCodecSchema,
+  SEGMENTED_RECORDING_CODEC,
+  recordingKey,
+  sessionPrefix,
+  type RecordingCodec,
+  type RecordingMetadata,
+} from '../../../shared/storage/recordingObjects';
 import { parseOrThrow } from '../../../shared/validation';
 import type { ObjectStore } from './objectStore';
 import { decodeRecordingAsync, encodeRecordingAsync, recordingCorrupt as corrupt, sha256Hex } from './recordingCodec';
+import { decodeSegmentedRecording } from './segmentedRecording';
 
 /** What the storage service needs to know about a session to find its folder. */
 export interface SessionRef {
@@ -93,6 +102,8 @@ export function recordingObjectMetadata(fields: {
   sha256: string;
   size: number;
   uploadedAt: number;
+  /** Defaults to RECORDING_CODEC, the seed's gzip of JSON. */
+  codec?: RecordingCodec;
   extra?: Record<string, string>;
 }): Record<string, string> {
   return {
@@ -100,7 +111,7 @@ export function recordingObjectMetadata(fields: {
     [META.candidate]: encodeURIComponent(fields.candidateId),
     [META.duration]: encodeURIComponent(fields.durationSeconds),
     [META.eventCount]: String(fields.eventCount),
-    [META.codec]: RECORDING_CODEC,
+    [META.codec]: fields.codec ?? RECORDING_CODEC,
     [META.sha256]: fields.sha256,
     [META.size]: String(fields.size),
     [META.uploadedAt]: new Date(fields.uploadedAt).toISOString(),
@@ -111,8 +122,10 @@ export function recordingObjectMetadata(fields: {
 export const HEALTH_PREFIX = 'health/';
 
 /**
- * The seed's S3 Storage Service: one consolidated recording per session, gzip of its JSON
- * event list, at `sessions/YYYY/MM/DD/<sessionId>/recording.json.gz`. It talks to an
+ * The seed's S3 Storage Service: one consolidated recording per session at
+ * `sessions/YYYY/MM/DD/<sessionId>/recording`. uploadSessionRecording stores the seed's gzip
+ * of the JSON event list; sync stores the segmented columnar codec; downloads read either,
+ * by the codec in the object's metadata. It talks to an
  * `ObjectStore` only, so it runs the same against S3, an S3-compatible server, or a fake.
  */
 export class S3StorageService {
@@ -178,9 +191,10 @@ export class S3StorageService {
     if (!expected) throw corrupt(key, 'it carries no sha256 metadata, so its bytes cannot be verified');
     const actual = sha256Hex(object.body);
     if (actual !== expected) throw corrupt(key, `its bytes hash to ${actual}, not the ${expected} recorded at upload`, { expected, actual });
-    if (metadata[META.codec] !== undefined && metadata[META.codec] !== RECORDING_CODEC) throw corrupt(key, `unknown codec ${JSON.stringify(metadata[META.codec])}`);
+    const codec = RecordingCodecSchema.safeParse(metadata[META.codec] ?? RECORDING_CODEC);
+    if (!codec.success) throw corrupt(key, `unknown codec ${JSON.stringify(metadata[META.codec])}`);
 
-    const body = await decodeRecordingAsync(object.body, key);
+    const body = await decodeStoredRecording(object.body, key, codec.data);
     if (body.sessionId !== sessionId) throw corrupt(key, `it holds session ${JSON.stringify(body.sessionId)}`);
     const expectedCount = metadata[META.eventCount];
     if (expectedCount !== undefined && Number(expectedCount) !== body.events.length) {
@@ -247,6 +261,14 @@ export class S3StorageService {
     const session = await this.session(sessionId);
     return recordingKey(sessionPrefix(sessionId, session.startedAt));
   }
+}
+
+/**
+ * Decodes a recording object by the codec its metadata names. The segmented codec decodes
+ * on the calling thread: it is brotli of small segments, ~5x quicker than gunzip of the JSON.
+ */
+export async function decodeStoredRecording(bytes: Uint8Array, key: string, codec: RecordingCodec) {
+  return codec === SEGMENTED_RECORDING_CODEC ? decodeSegmentedRecording(bytes, key) : decodeRecordingAsync(bytes, key);
 }
 
 /** Every event must belong to the session, in strictly ascending seq order, as the recorder wrote it. */

@@ -11,7 +11,9 @@ import {
 } from 'cockatiel';
 import { AppError, isAppError } from '../../../shared/errors';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
+import { createHash } from 'node:crypto';
 import {
+  SEGMENTED_RECORDING_CODEC,
   manifestKey,
   recordingChunkKey,
   recordingKey,
@@ -20,15 +22,17 @@ import {
   type RecordingManifest,
 } from '../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
-import { recordedEventFromRow, type EventRow } from '../db/rows';
+import { selectEvents } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from '../recording/sessionStore';
 import type { ObjectStore } from '../storage/objectStore';
 import { encodeRecording } from '../storage/recordingCodec';
 import { recordingObjectMetadata } from '../storage/s3StorageService';
+import { assembleSegmentedRecording, type EncodedSegmentedRecording } from '../storage/segmentedRecording';
+import { DEFAULT_SEGMENT_SETTINGS, SegmentSealer, type SegmentSettings } from './segmentSealer';
 
-/** How the worker batches and retries. */
-export interface SyncSettings {
+/** How the worker batches, seals and retries. */
+export interface SyncSettings extends SegmentSettings {
   /** A chunk is shipped once this many events are waiting... */
   chunkEvents: number;
   /** ...or once the oldest waiting event is this old. */
@@ -54,14 +58,20 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   breakerThreshold: 5,
   halfOpenAfterMs: 15_000,
   pollIntervalMs: 1_000,
+  ...DEFAULT_SEGMENT_SETTINGS,
 };
 
 /**
- * What the engine needs from storage: an ObjectStore that can also delete (orphaned chunks).
- * `canList: false` marks a store that can only upload (server-issued URLs): the engine then
- * skips its own listing and relies on the server's manifest check.
+ * What the engine needs from storage: an ObjectStore that can also delete (chunks, once the
+ * recording is stored), in batches when it can. `canList: false` marks a store that can only
+ * upload (server-issued URLs): the engine then skips its own listing and clean-up and relies
+ * on the server's manifest check.
  */
-export type SyncObjectStore = ObjectStore & { delete(key: string): Promise<void>; readonly canList?: boolean };
+export type SyncObjectStore = ObjectStore & {
+  delete(key: string): Promise<void>;
+  deleteMany?(keys: readonly string[]): Promise<void>;
+  readonly canList?: boolean;
+};
 
 /** The InterviewLM server's side of reconciliation (`SyncServerClient`). */
 export interface ManifestReconciler {
@@ -80,20 +90,6 @@ export interface SyncEngineDeps {
   settings?: Partial<SyncSettings>;
   now?: () => number;
   onStatus?: (status: SyncStatus) => void;
-}
-
-interface SyncObjectRow {
-  session_id: string;
-  key: string;
-  kind: 'chunk' | 'recording' | 'manifest';
-  first_seq: number;
-  last_seq: number;
-  event_count: number;
-  sha256: string;
-  size: number;
-  compressed_size: number;
-  etag: string | null;
-  uploaded_at: number;
 }
 
 /** Errors storage answers that retrying will not fix: stop, and say so. */
@@ -119,6 +115,9 @@ export class SyncEngine {
   private readonly policy: IPolicy;
   private readonly breaker;
   private readonly lastChunkAt = new Map<string, number>();
+  /** The state last reported per session. */
+  private readonly lastState = new Map<string, SyncStatus['state']>();
+  private readonly sealer: SegmentSealer;
   private timer: NodeJS.Timeout | null = null;
   private halted: AppError | null = null;
   private running: Promise<void> | null = null;
@@ -129,6 +128,7 @@ export class SyncEngine {
     }
     this.settings = { ...DEFAULT_SYNC_SETTINGS, ...deps.settings };
     this.now = deps.now ?? Date.now;
+    this.sealer = new SegmentSealer(deps.db, this.settings);
     const transient = handleWhen(isTransient);
     const retryPolicy = retry(transient, {
       maxAttempts: this.settings.maxAttempts,
@@ -215,75 +215,122 @@ export class SyncEngine {
     const { db } = this.deps;
     if (initial.sync_state === 'LOCAL_ONLY') db.prepare("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(initial.id);
     const prefix = sessionPrefix(initial.id, new Date(initial.started_at));
+    // A closed session goes straight to its recording: that covers every event, chunks or not.
+    if (initial.status !== 'ACTIVE') return this.finish(initial, prefix);
+    // Local work first, so it goes on while storage is unreachable.
+    this.sealer.sealCommitted(initial.id, initial.last_seq);
     this.lastChunkAt.set(initial.id, this.lastChunkAt.get(initial.id) ?? this.now());
     for (;;) {
       const session = this.session(initial.id)!;
       const shipped = this.shippedThrough(session.id);
       const pending = session.last_seq - shipped;
-      if (pending <= 0) break;
-      const closed = session.status !== 'ACTIVE';
+      if (pending <= 0 || session.status !== 'ACTIVE') break;
       // The clock went back: age the chunk from now, or it would wait until the clock catches up.
       if (this.now() < this.lastChunkAt.get(session.id)!) this.lastChunkAt.set(session.id, this.now());
       const waited = this.now() - this.lastChunkAt.get(session.id)!;
-      if (!closed && pending < this.settings.chunkEvents && waited < this.settings.chunkIntervalMs) break;
+      if (pending < this.settings.chunkEvents && waited < this.settings.chunkIntervalMs) break;
       const lastSeq = Math.min(shipped + this.settings.chunkEvents, session.last_seq);
-      await this.upload(session, 'chunk', recordingChunkKey(prefix, shipped + 1, lastSeq), shipped + 1, lastSeq);
+      await this.uploadChunk(session, recordingChunkKey(prefix, shipped + 1, lastSeq), shipped + 1, lastSeq);
       this.lastChunkAt.set(session.id, this.now());
       this.emit(session, 'syncing', null);
     }
-    const session = this.session(initial.id)!;
-    if (session.status === 'ACTIVE') {
-      this.emit(session, 'syncing', null);
+    this.emit(this.session(initial.id)!, 'syncing', null);
+  }
+
+  /**
+   * A closed session. The consolidated recording is concatenated from the segments sealed
+   * while it ran (only the last few hundred events are compressed now), then put together
+   * with the manifest, which names it alone, while the session's folder is listed. Each PUT
+   * is checked against what S3 answers it stored; the folder's other objects (the chunks, an
+   * orphan of a killed upload) are then removed, the server (if any) confirms it holds the
+   * manifest's objects, and only then is the session SYNCED.
+   */
+  private async finish(session: SessionRow, prefix: string): Promise<void> {
+    // "Syncing" while the recording goes up; not when retrying through an outage, which would flap offline/syncing.
+    if (this.lastState.get(session.id) !== 'offline') this.emit(session, 'syncing', null);
+    const recording = assembleSegmentedRecording({
+      sessionId: session.id,
+      metadata: this.metadataOf(session),
+      segments: this.sealer.segmentsThrough(session.id, session.last_seq),
+    });
+    const key = recordingKey(prefix);
+    const manifest = this.manifest(session, recording, key);
+    const { store } = this.deps;
+    const hasEvents = session.last_seq > 0;
+    const [, , listing] = await Promise.all([
+      hasEvents ? this.putRecording(session, key, recording) : null,
+      this.putManifest(session, prefix, manifest),
+      store.canList === false ? null : this.policy.execute(() => store.list(prefix)),
+    ]);
+    if (listing) {
+      const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
+      await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
+    }
+    if (this.deps.server) await this.reconcileWithServer(session, key, recording, manifest, this.deps.server);
+    this.deps.db.transaction(() => {
+      this.deps.db.prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ? WHERE id = ?").run(this.now(), session.id);
+      this.deps.db.prepare("DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'").run(session.id);
+      this.sealer.discard(session.id);
+    })();
+    this.lastChunkAt.delete(session.id);
+    this.emit(this.session(session.id)!, 'synced', null);
+    this.lastState.delete(session.id);
+  }
+
+  /** Removes objects no manifest names, in batches where storage allows. */
+  private async remove(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const { store } = this.deps;
+    if (store.deleteMany) {
+      const deleteMany = store.deleteMany.bind(store);
+      await this.policy.execute(() => deleteMany(keys));
       return;
     }
-    await this.finish(session, prefix);
+    for (const key of keys) await this.policy.execute(() => store.delete(key));
   }
 
-  /** A closed session: the consolidated recording, the manifest, then reconciliation. */
-  private async finish(session: SessionRow, prefix: string): Promise<void> {
-    if (session.last_seq > 0) await this.upload(session, 'recording', recordingKey(prefix), 1, session.last_seq);
-    if (this.deps.store.canList !== false) await this.reconcile(session, prefix);
-    const manifest = await this.putManifest(session, prefix);
-    if (this.deps.server) await this.reconcileWithServer(session, prefix, manifest, this.deps.server);
-    const syncedAt = this.now();
-    this.deps.db.prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ? WHERE id = ?").run(syncedAt, session.id);
-    this.emit(this.session(session.id)!, 'synced', null);
+  private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording): Promise<void> {
+    const metadata = recordingObjectMetadata({
+      candidateId: session.candidate_id,
+      durationSeconds: String(Math.max(0, Math.round(((session.ended_at ?? session.last_timestamp) - session.started_at) / 1000))),
+      eventCount: session.last_seq,
+      sha256: recording.sha256,
+      size: recording.size,
+      uploadedAt: this.now(),
+      codec: recording.codec,
+      extra: { sessionid: session.id, firstseq: String(session.last_seq > 0 ? 1 : 0), lastseq: String(session.last_seq) },
+    });
+    const etag = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata });
+    this.record(session.id, key, 'recording', session.last_seq > 0 ? 1 : 0, session.last_seq, session.last_seq, recording, etag);
   }
 
-  /**
-   * Compares what storage holds under the session's prefix with the manifest: re-uploads
-   * what is missing or differs, deletes chunks no manifest names (left by a kill mid-upload).
-   */
-  private async reconcile(session: SessionRow, prefix: string): Promise<void> {
-    const held = new Map((await this.policy.execute(() => this.deps.store.list(prefix))).map((object) => [object.key, object]));
-    const expected = this.objects(session.id).filter((row) => row.kind !== 'manifest');
-    for (const row of expected) {
-      const stored = held.get(row.key);
-      // A listing carries size and ETag (not user metadata): both must be what the upload answered.
-      const intact = stored !== undefined && stored.size === row.compressed_size && (row.etag === null || stored.etag === row.etag);
-      if (!intact) await this.upload(session, row.kind as 'chunk' | 'recording', row.key, row.first_seq, row.last_seq);
-    }
-    const named = new Set([...expected.map((row) => row.key), manifestKey(prefix)]);
-    for (const key of held.keys()) {
-      if (!named.has(key)) await this.policy.execute(() => this.deps.store.delete(key));
-    }
-  }
-
-  /** Built after reconciling, from the rows as they now stand. */
-  private async putManifest(session: SessionRow, prefix: string): Promise<RecordingManifest> {
-    const manifest = this.manifest(session);
+  private async putManifest(session: SessionRow, prefix: string, manifest: RecordingManifest): Promise<void> {
     const body = new TextEncoder().encode(JSON.stringify(manifest));
-    await this.policy.execute(() =>
-      this.deps.store.put(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash } }),
-    );
-    return manifest;
+    await this.putVerified(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash } });
   }
 
   /**
-   * Sends the manifest to the server, re-uploads what it does not hold intact, and asks
-   * again, until it holds everything; after MAX_SERVER_ROUNDS the pass gives up on the session.
+   * Puts through the retry policy and checks S3's answer: a single-part object's ETag is the
+   * MD5 of the bytes it stored, so an ETag that is an MD5 and not ours means the bytes were
+   * damaged on the way (retried like any transient failure).
    */
-  private async reconcileWithServer(session: SessionRow, prefix: string, manifest: RecordingManifest, server: ManifestReconciler): Promise<void> {
+  private async putVerified(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<string | null> {
+    const md5 = createHash('md5').update(body).digest('hex');
+    return this.policy.execute(async () => {
+      const { etag } = await this.deps.store.put(key, body, options);
+      const stored = etag?.replaceAll('"', '').toLowerCase() ?? null;
+      if (stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== md5) {
+        throw new AppError('STORAGE_FAILED', `Storage stored ${JSON.stringify(key)} with ETag ${stored}, not the MD5 ${md5} of the bytes sent.`, { transient: true, key });
+      }
+      return etag;
+    });
+  }
+
+  /**
+   * Sends the manifest to the server, re-uploads the recording while it does not hold it
+   * intact, and asks again; after MAX_SERVER_ROUNDS the pass gives up on the session.
+   */
+  private async reconcileWithServer(session: SessionRow, key: string, recording: EncodedSegmentedRecording, manifest: RecordingManifest, server: ManifestReconciler): Promise<void> {
     for (let round = 1; ; round += 1) {
       const { missing } = await this.policy.execute(() => server.reconcileManifest(manifest));
       if (missing.length === 0) return;
@@ -293,30 +340,30 @@ export class SyncEngine {
           missing: missing.slice(0, 20),
         });
       }
-      const rows = new Map(this.objects(session.id).map((row) => [row.key, row]));
-      for (const key of missing) {
-        const row = rows.get(key);
-        if (!row || row.kind === 'manifest') throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${key} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key });
-        await this.upload(session, row.kind, row.key, row.first_seq, row.last_seq);
-      }
-      // Encoding is deterministic, so this is the same manifest; put again so storage never holds a stale one.
-      manifest = await this.putManifest(session, prefix);
+      const unknown = missing.find((name) => name !== key);
+      if (unknown !== undefined) throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${unknown} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key: unknown });
+      await this.putRecording(session, key, recording);
     }
   }
 
-  private manifest(session: SessionRow): RecordingManifest {
-    const objects: ManifestObject[] = this.objects(session.id)
-      .filter((row) => row.kind !== 'manifest')
-      .map((row) => ({
-        key: row.key,
-        kind: row.kind as 'chunk' | 'recording',
-        firstSeq: row.first_seq,
-        lastSeq: row.last_seq,
-        eventCount: row.event_count,
-        sha256: row.sha256,
-        size: row.size,
-        compressedSize: row.compressed_size,
-      }));
+  /** What the closed session consists of in storage: its consolidated recording. */
+  private manifest(session: SessionRow, recording: EncodedSegmentedRecording, key: string): RecordingManifest {
+    const objects: ManifestObject[] =
+      session.last_seq === 0
+        ? []
+        : [
+            {
+              key,
+              kind: 'recording',
+              firstSeq: 1,
+              lastSeq: session.last_seq,
+              eventCount: session.last_seq,
+              sha256: recording.sha256,
+              size: recording.size,
+              compressedSize: recording.compressedSize,
+              codec: recording.codec,
+            },
+          ];
     return {
       version: 1,
       sessionId: session.id,
@@ -340,45 +387,45 @@ export class SyncEngine {
     };
   }
 
-  /** Encodes events firstSeq..lastSeq from the database, puts them, and records the object. */
-  private async upload(session: SessionRow, kind: 'chunk' | 'recording', key: string, firstSeq: number, lastSeq: number): Promise<void> {
-    const events = this.events(session.id, firstSeq, lastSeq);
+  /** Encodes events firstSeq..lastSeq as a chunk (the seed's gzip of JSON), puts it, and records it. */
+  private async uploadChunk(session: SessionRow, key: string, firstSeq: number, lastSeq: number): Promise<void> {
+    const events = selectEvents(this.deps.db, session.id, firstSeq, lastSeq);
     const encoded = encodeRecording({ sessionId: session.id, metadata: this.metadataOf(session), events });
-    const endedAt = kind === 'recording' ? (session.ended_at ?? session.last_timestamp) : this.lastTimestampOf(events);
     const metadata = recordingObjectMetadata({
       candidateId: session.candidate_id,
-      durationSeconds: String(Math.max(0, Math.round((endedAt - session.started_at) / 1000))),
+      durationSeconds: String(Math.max(0, Math.round(((events.at(-1)?.timestamp ?? 0) - session.started_at) / 1000))),
       eventCount: events.length,
       sha256: encoded.sha256,
       size: encoded.size,
       uploadedAt: this.now(),
+      codec: encoded.codec,
       extra: { sessionid: session.id, firstseq: String(firstSeq), lastseq: String(lastSeq) },
     });
-    const { etag } = await this.policy.execute(() =>
-      this.deps.store.put(key, encoded.bytes, { contentType: 'application/gzip', metadata }),
-    );
+    const etag = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata });
+    this.record(session.id, key, 'chunk', firstSeq, lastSeq, events.length, encoded, etag);
+  }
+
+  private record(
+    sessionId: string,
+    key: string,
+    kind: 'chunk' | 'recording',
+    firstSeq: number,
+    lastSeq: number,
+    eventCount: number,
+    encoded: { sha256: string; size: number; compressedSize: number },
+    etag: string | null,
+  ): void {
     this.deps.db
       .prepare(
         `INSERT OR REPLACE INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(session.id, key, kind, firstSeq, lastSeq, events.length, encoded.sha256, encoded.size, encoded.bytes.length, etag, this.now());
+      .run(sessionId, key, kind, firstSeq, lastSeq, eventCount, encoded.sha256, encoded.size, encoded.compressedSize, etag, this.now());
   }
 
   /** Only what never changes: a chunk re-encoded later must come out byte for byte the same. */
   private metadataOf(session: SessionRow): Record<string, string> {
     return { candidateId: session.candidate_id, startedAt: iso(session.started_at)! };
-  }
-
-  private events(sessionId: string, firstSeq: number, lastSeq: number): RecordedEvent[] {
-    return this.deps.db
-      .prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq')
-      .all(sessionId, firstSeq, lastSeq)
-      .map(recordedEventFromRow);
-  }
-
-  private lastTimestampOf(events: RecordedEvent[]): number {
-    return events.at(-1)?.timestamp ?? 0;
   }
 
   private session(sessionId: string): SessionRow | undefined {
@@ -393,10 +440,6 @@ export class SyncEngine {
     return row?.last ?? 0;
   }
 
-  private objects(sessionId: string): SyncObjectRow[] {
-    return this.deps.db.prepare<[string], SyncObjectRow>('SELECT * FROM sync_objects WHERE session_id = ? ORDER BY first_seq, kind').all(sessionId);
-  }
-
   private describe(session: SessionRow, message: string | null, state?: SyncStatus['state']): SyncStatus {
     // Aggregated in SQL: a long session has a thousand chunks, and this runs after each upload.
     const totals = this.deps.db
@@ -409,13 +452,15 @@ export class SyncEngine {
     const chunksNeeded = Math.ceil(session.last_seq / this.settings.chunkEvents);
     const chunksHeld = totals.chunks ?? 0;
     const closed = session.status !== 'ACTIVE';
+    const synced = session.sync_state === 'SYNCED';
     return {
       sessionId: session.id,
-      state: state ?? (session.sync_state === 'SYNCED' ? 'synced' : 'syncing'),
+      state: state ?? (synced ? 'synced' : 'syncing'),
       objectsUploaded: totals.objects,
-      objectsTotal: Math.max(chunksHeld, chunksNeeded) + (closed ? 1 : 0),
+      // Once synced, storage holds the recording alone: the chunks were removed.
+      objectsTotal: synced ? totals.objects : Math.max(chunksHeld, chunksNeeded) + (closed ? 1 : 0),
       bytesUploaded: totals.bytes ?? 0,
-      pendingEvents: Math.max(0, session.last_seq - shipped),
+      pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
       retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
       syncedAt: iso(session.synced_at),
       message,
@@ -423,6 +468,7 @@ export class SyncEngine {
   }
 
   private emit(session: SessionRow, state: SyncStatus['state'], message: string | null): void {
+    this.lastState.set(session.id, state);
     this.deps.onStatus?.(this.describe(session, message, state));
   }
 }

@@ -2,6 +2,7 @@ import { AppError } from '../../../../shared/errors';
 import type { SqliteDatabase } from '../sqlite';
 import { migration0001Recording } from './0001-recording';
 import { migration0002SyncObjects } from './0002-sync-objects';
+import { migration0003SyncSegments } from './0003-sync-segments';
 
 /** One schema step, applied inside a transaction together with its user_version bump. */
 export interface Migration {
@@ -11,7 +12,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [migration0001Recording, migration0002SyncObjects];
+export const MIGRATIONS: readonly Migration[] = [migration0001Recording, migration0002SyncObjects, migration0003SyncSegments];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

@@ -43,6 +43,21 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('0003 adds the sync worker\'s sealed segments, keeping sessions and the objects synced at version 2', () => {
+    const db = openSqlite(join(temp.dir, 'm-0003.db'));
+    migrate(db, 2);
+    db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_seq, last_hash, last_timestamp) VALUES ('s', 'c', 'ACTIVE', 1, 1, 'h', 1)").run();
+    db.prepare(
+      "INSERT INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at) VALUES ('s', 'k', 'chunk', 1, 1, 1, 'x', 10, 5, 'e', 1)",
+    ).run();
+    expect(migrate(db, 3)).toBe(3);
+    expect(db.prepare('SELECT id, status, sync_state FROM sessions').get()).toEqual({ id: 's', status: 'ACTIVE', sync_state: 'LOCAL_ONLY' });
+    expect(db.prepare('SELECT key, kind, etag FROM sync_objects').get()).toEqual({ key: 'k', kind: 'chunk', etag: 'e' });
+    db.prepare("INSERT INTO sync_segments (session_id, first_seq, last_seq, level, head_hash, raw_size, body) VALUES ('s', 1, 1, 0, 'h', 3, x'010203')").run();
+    expect(db.prepare('SELECT first_seq, level, body FROM sync_segments').get()).toEqual({ first_seq: 1, level: 0, body: Buffer.from([1, 2, 3]) });
+    db.close();
+  });
+
   it('keeps the rows written at N-1 when stepping to N (checked with a trial migration)', () => {
     const db = openSqlite(join(temp.dir, 'm2.db'));
     migrate(db);

@@ -105,7 +105,7 @@ describe('PresignedObjectStore: uploads through URLs the InterviewLM server sign
     const client = new SyncServerClient({ apiUrl: server.url, token: TOKEN });
     const body = bytes('x');
     const object = (key: string): UploadObject => ({ key, sha256: sha256Hex(body), size: 1, contentType: 'application/gzip', metadata: {} });
-    for (const key of [`sessions/2026/11/29/ses_someone_else/recording.json.gz`, `${PREFIX}../ses_someone_else/recording.json.gz`, 'index.html']) {
+    for (const key of [`sessions/2026/11/29/ses_someone_else/recording`, `${PREFIX}../ses_someone_else/recording`, 'index.html']) {
       const error = await rejectionOf(client.requestUploadUrls(SESSION, [object(`${PREFIX}chunks/fine.json.gz`), object(key)]));
       expect(error).toMatchObject({ code: 'STORAGE_AUTH_FAILED', details: { status: 403, serverCode: 'key_outside_session', transient: false } });
       expect(server.log.at(-1)).toMatchObject({ route: 'uploadUrls', status: 403, code: 'key_outside_session' });

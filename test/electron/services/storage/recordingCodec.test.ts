@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecording, decodeRecordingAsync, encodeRecording, encodeRecordingAsync } from '../../../../electron/services/storage/recordingCodec';
 import type { RecordingBody } from '../../../../shared/storage/recordingObjects';
 
-const KEY = 'sessions/2025/03/07/ses_1/recording.json.gz';
+const KEY = 'sessions/2025/03/07/ses_1/recording';
 
 function body(eventCount = 200): RecordingBody {
   return {

@@ -67,7 +67,7 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
     const storage = storageOver();
 
     const uploaded = await storage.uploadSessionRecording(sessionId, events, { candidateId: 'cand_123', duration: '1800' });
-    expect(uploaded.key).toBe(`sessions/2025/03/07/${sessionId}/recording.json.gz`);
+    expect(uploaded.key).toBe(`sessions/2025/03/07/${sessionId}/recording`);
     expect(uploaded.compressedSize).toBeLessThan(uploaded.size);
     expect(uploaded.compressionRatio).toBeCloseTo(uploaded.size / uploaded.compressedSize, 10);
     // A realistic interview compresses well (the seed claims 5-10x for its own format).
@@ -105,7 +105,7 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
   it('reports storage stats before and after the upload', async () => {
     const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
     const storage = storageOver();
-    const key = `sessions/2025/03/07/${sessionId}/recording.json.gz`;
+    const key = `sessions/2025/03/07/${sessionId}/recording`;
     expect(await storage.getStorageStats(sessionId)).toStrictEqual({ exists: false, key, size: 0, compressedSize: 0, eventCount: 0, sha256: null, uploadedAt: null });
 
     clock.now = Date.UTC(2025, 2, 8, 1, 0);
@@ -275,7 +275,7 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
 
     const { sessionId } = await recordRealisticSession(app.services, clock, { targetEvents: 20 });
     const missing = await rejectionOf(storage.downloadSessionRecording(sessionId));
-    expect(missing).toMatchObject({ code: 'RECORDING_NOT_FOUND', message: expect.stringContaining(`sessions/2025/03/07/${sessionId}/recording.json.gz`) });
+    expect(missing).toMatchObject({ code: 'RECORDING_NOT_FOUND', message: expect.stringContaining(`sessions/2025/03/07/${sessionId}/recording`) });
   });
 
   it('validates its arguments before touching storage', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
-import { sessionPrefix } from '../../../../shared/storage/recordingObjects';
+import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
@@ -86,18 +87,48 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(statuses.at(-1)).toMatchObject({ state: 'synced', pendingEvents: 0 });
   });
 
-  it('re-uploads what storage lost or altered, and removes chunks no manifest names', async () => {
+  it('removes the chunks shipped while the session ran once its recording is stored', async () => {
     const id = await recordSession(230);
-    await env.services.sessions.closeSession(id, 'COMPLETED');
     const sync = engine();
     await sync.syncNow();
+    const { prefix, objects } = await stored(id);
+    expect(objects.map((object) => object.key)).toEqual([`${prefix}chunks/0000000001-0000000100.json.gz`, `${prefix}chunks/0000000101-0000000200.json.gz`]);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    await expectStorageEqualsLocal(env.services, store, id);
+    expect(statuses.at(-1)).toMatchObject({ state: 'synced', objectsUploaded: 1, objectsTotal: 1, pendingEvents: 0 });
+  });
+
+  it('re-uploads a recording storage lost or altered, and removes what the manifest does not name', async () => {
+    const id = await recordSession(230);
+    const sync = engine();
+    await sync.syncNow();
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
     const { prefix } = await stored(id);
-    // Storage loses one chunk, another is altered, and an orphan from a killed upload appears.
-    await store.delete(`${prefix}chunks/0000000001-0000000100.json.gz`);
-    await store.put(`${prefix}chunks/0000000101-0000000200.json.gz`, new Uint8Array([1, 2, 3]), { contentType: 'application/gzip', metadata: { sha256: 'bad' } });
+    // Storage alters the recording, and a chunk from a killed upload reappears.
+    await store.put(recordingKey(prefix), new Uint8Array([1, 2, 3]), { contentType: 'application/octet-stream', metadata: { sha256: 'bad' } });
     await store.put(`${prefix}chunks/0000000101-0000000150.json.gz`, new Uint8Array([4]), { contentType: 'application/gzip', metadata: {} });
     engineDb.prepare("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(id);
     await sync.syncNow();
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('seals segments while the session runs, merges them, and at close compresses only the events after the last one', async () => {
+    const sync = engine({ segmentEvents: 40, segmentMergeFactor: 4 });
+    const id = await recordSession(230);
+    await sync.syncNow();
+    const segments = () => engineDb.prepare<[string], { first_seq: number; last_seq: number; level: number }>('SELECT first_seq, last_seq, level FROM sync_segments WHERE session_id = ? ORDER BY first_seq').all(id);
+    // 230 events: four level-0 segments of 40 merged into one of 160, then one more of 40; 30 wait.
+    expect(segments()).toEqual([
+      { first_seq: 1, last_seq: 160, level: 1 },
+      { first_seq: 161, last_seq: 200, level: 0 },
+    ]);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const { prefix } = await stored(id);
+    await sync.syncNow();
+    const recording = await store.get(recordingKey(prefix));
+    expect(decodeSegmentedRecording(recording!.body, recordingKey(prefix)).events).toEqual(env.services.replay.getAllEvents(id));
     await expectStorageEqualsLocal(env.services, store, id);
   });
 

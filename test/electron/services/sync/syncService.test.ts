@@ -6,6 +6,7 @@ import { createInMemoryTransport } from '../../../../electron/ipc/inMemoryTransp
 import { configForDataDir, loadConfig } from '../../../../electron/services/config';
 import { createServices, type Services } from '../../../../electron/services/container';
 import { decodeRecording } from '../../../../electron/services/storage/recordingCodec';
+import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
 import { createIpcClient } from '../../../../shared/ipc/client';
 import { ipcContract } from '../../../../shared/ipc/contract';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
@@ -122,7 +123,14 @@ describe('sync, as the app wires it', () => {
       const store = storeOn(s3);
       const key = recordingKey(sessionPrefix(id, session.startedAt));
       const recording = await store.get(key);
-      expect(decodeRecording(recording!.body, key).events).toEqual(services.replay.getEvents(id));
+      expect(decodeSegmentedRecording(recording!.body, key).events).toEqual(services.replay.getAllEvents(id));
+      // The seed's download reads what sync stored: the codec comes from the object's metadata, the bytes are checked by sha256.
+      expect(await services.storage!.downloadSessionRecording(id)).toEqual({
+        events: services.replay.getAllEvents(id),
+        metadata: { candidateId: session.candidateId, startedAt: session.startedAt },
+      });
+      await store.put(key, recording!.body.subarray(0, 100), { contentType: 'application/octet-stream', metadata: recording!.info.metadata });
+      await expect(services.storage!.downloadSessionRecording(id)).rejects.toMatchObject({ code: 'RECORDING_CORRUPT', message: expect.stringContaining(key) });
       store.dispose();
       unsubscribe();
       host.dispose();
@@ -148,7 +156,7 @@ describe('sync, as the app wires it', () => {
         const store = storeOn(s3);
         const session = await services.sessions.getSession(id);
         const key = recordingKey(sessionPrefix(id, session.startedAt));
-        expect(decodeRecording((await store.get(key))!.body, key).events).toEqual(services.replay.getEvents(id));
+        expect(decodeSegmentedRecording((await store.get(key))!.body, key).events).toEqual(services.replay.getEvents(id));
         store.dispose();
       } finally {
         await server.close();
