@@ -20,6 +20,7 @@ export interface SessionRow {
   data_bytes: number;
   sync_state: SyncState;
   synced_at: number | null;
+  storage_cleaned_at: number | null;
   metadata: string;
 }
 

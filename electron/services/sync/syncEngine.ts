@@ -191,6 +191,10 @@ export class SyncEngine {
         if (this.handleFailure(session, error) === 'stop-pass') return;
       }
     }
+    const uncleaned = this.deps.db
+      .prepare<[], SessionRow>("SELECT * FROM sessions WHERE sync_state = 'SYNCED' AND storage_cleaned_at IS NULL ORDER BY started_at")
+      .all();
+    for (const session of uncleaned) await this.cleanUp(session);
   }
 
   /**
@@ -255,26 +259,41 @@ export class SyncEngine {
     });
     const key = recordingKey(prefix);
     const manifest = this.manifest(session, recording, key);
-    const { store } = this.deps;
-    const hasEvents = session.last_seq > 0;
-    const [, , listing] = await Promise.all([
-      hasEvents ? this.putRecording(session, key, recording) : null,
-      this.putManifest(session, prefix, manifest),
-      store.canList === false ? null : this.policy.execute(() => store.list(prefix)),
-    ]);
-    if (listing) {
-      const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
-      await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
-    }
+    await Promise.all([session.last_seq > 0 ? this.putRecording(session, key, recording) : null, this.putManifest(session, prefix, manifest)]);
     if (this.deps.server) await this.reconcileWithServer(session, key, recording, manifest, this.deps.server);
     this.deps.db.transaction(() => {
-      this.deps.db.prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ? WHERE id = ?").run(this.now(), session.id);
-      this.deps.db.prepare("DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'").run(session.id);
+      this.deps.db.prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?").run(this.now(), session.id);
       this.sealer.discard(session.id);
     })();
     this.lastChunkAt.delete(session.id);
     this.emit(this.session(session.id)!, 'synced', null);
     this.lastState.delete(session.id);
+    await this.cleanUp(this.session(session.id)!, manifest);
+  }
+
+  /**
+   * Removes what a synced session's folder holds beyond its manifest: the chunks shipped
+   * while it ran, and any orphan of a killed upload. Housekeeping, not part of syncing: the
+   * recording is already stored and verified, so a failure here changes no status, and the
+   * next pass tries again (the pending clean-up is in SQLite). A store that cannot list
+   * leaves this to the server, which removes what the manifest does not name.
+   */
+  private async cleanUp(session: SessionRow, manifest?: RecordingManifest): Promise<void> {
+    const { store, db } = this.deps;
+    const prefix = sessionPrefix(session.id, new Date(session.started_at));
+    try {
+      if (store.canList !== false) {
+        const named = new Set([...(manifest ? manifest.objects.map((object) => object.key) : [recordingKey(prefix)]), manifestKey(prefix)]);
+        const listing = await this.policy.execute(() => store.list(prefix));
+        await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
+      }
+      db.transaction(() => {
+        db.prepare("DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'").run(session.id);
+        db.prepare('UPDATE sessions SET storage_cleaned_at = ? WHERE id = ?').run(this.now(), session.id);
+      })();
+    } catch {
+      // Left for the next pass: see above.
+    }
   }
 
   /** Removes objects no manifest names, in batches where storage allows. */
@@ -443,8 +462,9 @@ export class SyncEngine {
   private describe(session: SessionRow, message: string | null, state?: SyncStatus['state']): SyncStatus {
     // Aggregated in SQL: a long session has a thousand chunks, and this runs after each upload.
     const totals = this.deps.db
-      .prepare<[string], { objects: number; chunks: number; bytes: number | null; shipped: number | null }>(
-        `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(compressed_size) AS bytes,
+      .prepare<[string], { objects: number; chunks: number; recordings: number; bytes: number | null; recordingBytes: number | null; shipped: number | null }>(
+        `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(kind = 'recording') AS recordings, sum(compressed_size) AS bytes,
+           sum(CASE WHEN kind = 'recording' THEN compressed_size END) AS recordingBytes,
            max(CASE WHEN kind = 'chunk' THEN last_seq END) AS shipped FROM sync_objects WHERE session_id = ?`,
       )
       .get(session.id)!;
@@ -456,10 +476,10 @@ export class SyncEngine {
     return {
       sessionId: session.id,
       state: state ?? (synced ? 'synced' : 'syncing'),
-      objectsUploaded: totals.objects,
-      // Once synced, storage holds the recording alone: the chunks were removed.
-      objectsTotal: synced ? totals.objects : Math.max(chunksHeld, chunksNeeded) + (closed ? 1 : 0),
-      bytesUploaded: totals.bytes ?? 0,
+      // Once synced, what counts is the recording: the chunks are on their way out.
+      objectsUploaded: synced ? (totals.recordings ?? 0) : totals.objects,
+      objectsTotal: synced ? (totals.recordings ?? 0) : Math.max(chunksHeld, chunksNeeded) + (closed ? 1 : 0),
+      bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
       retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
       syncedAt: iso(session.synced_at),

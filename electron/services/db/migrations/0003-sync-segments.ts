@@ -21,6 +21,8 @@ export const migration0003SyncSegments: Migration = {
         body BLOB NOT NULL,
         PRIMARY KEY (session_id, first_seq)
       ) STRICT, WITHOUT ROWID;
+      ALTER TABLE sessions ADD COLUMN storage_cleaned_at INTEGER;
+      UPDATE sessions SET storage_cleaned_at = synced_at WHERE sync_state = 'SYNCED';
     `);
   },
 };

@@ -50,8 +50,13 @@ describe('schema migrations', () => {
     db.prepare(
       "INSERT INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at) VALUES ('s', 'k', 'chunk', 1, 1, 1, 'x', 10, 5, 'e', 1)",
     ).run();
+    db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_seq, last_hash, last_timestamp, sync_state, synced_at) VALUES ('t', 'c', 'COMPLETED', 1, 0, 'h', 1, 'SYNCED', 7)").run();
     expect(migrate(db, 3)).toBe(3);
-    expect(db.prepare('SELECT id, status, sync_state FROM sessions').get()).toEqual({ id: 's', status: 'ACTIVE', sync_state: 'LOCAL_ONLY' });
+    // A session synced before: its manifest names its chunks, so there is nothing to clean up.
+    expect(db.prepare('SELECT id, status, sync_state, storage_cleaned_at FROM sessions ORDER BY id').all()).toEqual([
+      { id: 's', status: 'ACTIVE', sync_state: 'LOCAL_ONLY', storage_cleaned_at: null },
+      { id: 't', status: 'COMPLETED', sync_state: 'SYNCED', storage_cleaned_at: 7 },
+    ]);
     expect(db.prepare('SELECT key, kind, etag FROM sync_objects').get()).toEqual({ key: 'k', kind: 'chunk', etag: 'e' });
     db.prepare("INSERT INTO sync_segments (session_id, first_seq, last_seq, level, head_hash, raw_size, body) VALUES ('s', 1, 1, 0, 'h', 3, x'010203')").run();
     expect(db.prepare('SELECT first_seq, level, body FROM sync_segments').get()).toEqual({ first_seq: 1, level: 0, body: Buffer.from([1, 2, 3]) });

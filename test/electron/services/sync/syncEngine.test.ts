@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
-import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import { AppError } from '../../../../shared/errors';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
@@ -97,6 +98,36 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await sync.syncNow();
     await expectStorageEqualsLocal(env.services, store, id);
     expect(statuses.at(-1)).toMatchObject({ state: 'synced', objectsUploaded: 1, objectsTotal: 1, pendingEvents: 0 });
+  });
+
+  it('marks the session SYNCED once the recording is stored, and removes the chunks later if storage fails in between', async () => {
+    let listFailures = FAST.maxAttempts! + 1; // the first call and every retry
+    const flaky: SyncObjectStore = {
+      put: (key, body, options) => store.put(key, body, options),
+      get: (key) => store.get(key),
+      head: (key) => store.head(key),
+      list: async (prefix) => {
+        if (listFailures-- > 0) throw new AppError('STORAGE_UNAVAILABLE', 'storage went away after the recording was stored', { transient: true });
+        return store.list(prefix);
+      },
+      presignGet: (key, seconds) => store.presignGet(key, seconds),
+      delete: (key) => store.delete(key),
+      deleteMany: (keys) => store.deleteMany(keys),
+    };
+    const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    const id = await recordSession(230);
+    await sync.syncNow();
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+    expect(statuses.at(-1)).toMatchObject({ state: 'synced', objectsUploaded: 1, objectsTotal: 1 });
+    const { prefix, objects } = await stored(id);
+    expect(objects.filter((object) => object.key.startsWith(`${prefix}chunks/`))).toHaveLength(2);
+    // The clean-up is due in SQLite, so the next pass (or the next launch) does it, once the breaker lets requests through.
+    await new Promise((resolve) => setTimeout(resolve, FAST.halfOpenAfterMs! + 50));
+    await sync.syncNow();
+    await expectStorageEqualsLocal(env.services, store, id);
+    expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
   });
 
   it('re-uploads a recording storage lost or altered, and removes what the manifest does not name', async () => {
