@@ -44,6 +44,12 @@ export const ERROR_CODES = [
   'RECORDING_CORRUPT',
   /** Writing a session export (.json.gz) to the chosen path failed. */
   'EXPORT_FAILED',
+  /** The language is unknown, or its toolchain is not on this machine; the message says which. */
+  'LANGUAGE_UNAVAILABLE',
+  /** No sandbox with that id (never created, or destroyed). */
+  'SANDBOX_NOT_FOUND',
+  /** The code execution backend failed (not the candidate's code: a run that fails is a result, not an error). */
+  'EXECUTION_FAILED',
   'INTERNAL',
 ] as const;
 
