@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { IpcHandlers } from '../../shared/ipc/channel';
 import { ipcContract, type InterviewLmContract } from '../../shared/ipc/contract';
 import type { Disposer } from '../../shared/event';
+import { redactHiddenCases } from '../../shared/execution/testCases';
 import type { Services } from '../services/container';
 import { createEventHub, type EventHub } from './eventHub';
 import { createIpcRouter, type IpcRouter, type RouterOptions } from './router';
@@ -20,7 +21,7 @@ export interface IpcHostOptions extends RouterOptions {
 
 /** Maps every contract channel onto the services. */
 export function createIpcHandlers(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
-  const { sessions, replay, sync } = services;
+  const { sessions, replay, sync, execution } = services;
   const chooseExportPath = options.chooseExportPath ?? (async (name: string) => join(services.config.dataDir, 'exports', name));
   return {
     app: {
@@ -44,6 +45,19 @@ export function createIpcHandlers(services: Services, identity: AppIdentity, opt
         const path = await chooseExportPath(`interviewlm-${session.candidateId.replace(/[^A-Za-z0-9_-]/g, '_')}-${session.id}.json.gz`);
         return path === null ? null : sync.exportSession(sessionId, path);
       },
+    },
+    execution: {
+      executeCode: async (sessionId, run) => {
+        await sessions.getSession(sessionId);
+        const result = await execution.executeCode(run.code, run.language, run.testCases, { sessionId, ...(run.entry ? { entry: run.entry } : {}) });
+        return redactHiddenCases(result);
+      },
+      createSandbox: (sessionId, language) => execution.createSandbox(sessionId, language),
+      destroySandbox: async (id) => {
+        await execution.destroySandbox(id);
+        return null;
+      },
+      listLanguages: () => execution.availableLanguages(),
     },
     replay: {
       getFileAt: (sessionId, fileId, point) => replay.getFileAt(sessionId, fileId, point),

@@ -9,6 +9,7 @@ import { isAppError } from '../../shared/errors';
 import type { Disposer } from '../../shared/event';
 import { createIpcHost } from '../ipc/handlers';
 import { loadConfig, type AppConfig } from '../services/config';
+import { withExecutionPaths } from './executionPaths';
 import { configureServices, shutdownServices } from '../services/index';
 import { withContentSecurityPolicy } from './contentSecurityPolicy';
 import { forwardIpcEvents, registerIpcHandlers } from './ipcMainBridge';
@@ -70,7 +71,8 @@ function start(): void {
 /** The config from the environment, with Electron's userData and our SQLite addon as defaults. */
 function shellConfig(): AppConfig {
   const config = loadConfig(process.env, { dataDir: app.getPath('userData') });
-  return withSqliteBinding(config, { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() });
+  const location = { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() };
+  return withExecutionPaths(withSqliteBinding(config, location), location, process.env, process.execPath);
 }
 
 function secureDefaultSession(): void {

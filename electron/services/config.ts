@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Durability } from './db/recordingDatabase';
@@ -33,6 +34,23 @@ export interface StorageSettings {
   apiToken?: string;
 }
 
+/**
+ * Where candidate code runs. Local sandboxes are the default; with Modal tokens it runs in
+ * Modal (falling back to local when Modal is unreachable). Modal tokens are account-wide:
+ * they belong only on machines the company controls.
+ */
+export interface ExecutionSettings {
+  backend: 'local' | 'modal';
+  modal?: { tokenId: string; tokenSecret: string; environment?: string };
+  /** The harness scripts (resources/execution); packaged apps pass process.resourcesPath's copy. */
+  harnessDir: string;
+  /** The Node binary for JavaScript and TypeScript runs; the shell passes Electron's own (run as Node). */
+  nodePath?: string;
+}
+
+/** The repo's (or the unpacked app's) resources/execution folder. */
+export const DEFAULT_HARNESS_DIR = fileURLToPath(new URL('../../resources/execution', import.meta.url));
+
 /** Everything the composition root needs, in one object. Tests build their own. */
 export interface AppConfig {
   dataDir: string;
@@ -42,6 +60,7 @@ export interface AppConfig {
   sqliteNativeBinding?: string;
   recorder: RecorderSettings;
   storage: StorageSettings;
+  execution: ExecutionSettings;
 }
 
 export const DEFAULT_RECORDER_SETTINGS: RecorderSettings = {
@@ -91,14 +110,37 @@ const EnvSchema = z
     AWS_SECRET_ACCESS_KEY: optionalText,
     INTERVIEWLM_API_URL: optionalHttpUrl,
     INTERVIEWLM_API_TOKEN: optionalText,
+    INTERVIEWLM_EXECUTION: z.preprocess(blankIsUnset, z.enum(['local', 'modal'], { message: 'must be local or modal' }).optional()),
+    INTERVIEWLM_RESOURCES_DIR: z.preprocess(blankIsUnset, z.string().refine(isAbsolute, 'must be an absolute path').optional()),
+    MODAL_TOKEN_ID: optionalText,
+    MODAL_TOKEN_SECRET: optionalText,
+    MODAL_ENVIRONMENT: optionalText,
   })
   .superRefine((vars, context) => {
+    if ((vars.MODAL_TOKEN_ID === undefined) !== (vars.MODAL_TOKEN_SECRET === undefined)) {
+      const missing = vars.MODAL_TOKEN_ID === undefined ? 'MODAL_TOKEN_ID' : 'MODAL_TOKEN_SECRET';
+      context.addIssue({ code: 'custom', path: [missing], message: 'MODAL_TOKEN_ID and MODAL_TOKEN_SECRET must be set together, or neither' });
+    }
+    if (vars.INTERVIEWLM_EXECUTION === 'modal' && vars.MODAL_TOKEN_ID === undefined) {
+      context.addIssue({ code: 'custom', path: ['INTERVIEWLM_EXECUTION'], message: 'modal needs MODAL_TOKEN_ID and MODAL_TOKEN_SECRET' });
+    }
     // Half a key pair is a typo, not a choice: say so at start instead of failing every upload.
     if ((vars.AWS_ACCESS_KEY_ID === undefined) !== (vars.AWS_SECRET_ACCESS_KEY === undefined)) {
       const missing = vars.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
       context.addIssue({ code: 'custom', path: [missing], message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together, or neither' });
     }
   });
+
+function executionFromEnv(vars: z.output<typeof EnvSchema>): ExecutionSettings {
+  const harnessDir = vars.INTERVIEWLM_RESOURCES_DIR ? join(vars.INTERVIEWLM_RESOURCES_DIR, 'execution') : DEFAULT_HARNESS_DIR;
+  const modal =
+    vars.MODAL_TOKEN_ID && vars.MODAL_TOKEN_SECRET
+      ? { tokenId: vars.MODAL_TOKEN_ID, tokenSecret: vars.MODAL_TOKEN_SECRET, ...(vars.MODAL_ENVIRONMENT ? { environment: vars.MODAL_ENVIRONMENT } : {}) }
+      : undefined;
+  // Tokens present means Modal, unless local is asked for explicitly.
+  const backend = vars.INTERVIEWLM_EXECUTION ?? (modal ? 'modal' : 'local');
+  return { backend, harnessDir, ...(modal ? { modal } : {}) };
+}
 
 function storageFromEnv(vars: z.output<typeof EnvSchema>): StorageSettings {
   const optional = <K extends keyof StorageSettings>(name: K, value: StorageSettings[K] | undefined) => (value === undefined ? {} : { [name]: value });
@@ -130,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
     durability: vars.INTERVIEWLM_DURABILITY,
     ...(vars.INTERVIEWLM_SQLITE_BINDING ? { sqliteNativeBinding: vars.INTERVIEWLM_SQLITE_BINDING } : {}),
     storage: storageFromEnv(vars),
+    execution: executionFromEnv(vars),
   });
 }
 
@@ -139,6 +182,7 @@ export function configForDataDir(dataDir: string, overrides: Partial<Omit<AppCon
     dataDir,
     databasePath: join(dataDir, DATABASE_FILE_NAME),
     durability: 'normal',
+    execution: { backend: 'local', harnessDir: DEFAULT_HARNESS_DIR },
     ...overrides,
     recorder: { ...DEFAULT_RECORDER_SETTINGS, ...overrides.recorder },
     storage: { ...DEFAULT_STORAGE_SETTINGS, ...overrides.storage },

@@ -13,6 +13,12 @@ import type { SyncRunner } from './sync/syncRunner';
 import { SyncService } from './sync/syncService';
 import { WorkerSyncRunner } from './sync/workerSyncRunner';
 import { openSqlite } from './db/sqlite';
+import { ExecutionService, type RemoteExecutionBackend } from './execution/executionService';
+import type { LanguageRuntime } from './execution/harnessProtocol';
+import { localRuntimes } from './execution/localRuntimes';
+import { ModalExecutionBackend } from './execution/modal/modalBackend';
+import { ModalSdkClient } from './execution/modal/modalSdkClient';
+import type { Language } from '../../shared/execution/testCases';
 
 /** Every service of the app, built from one config. */
 export interface Services {
@@ -24,6 +30,8 @@ export interface Services {
   readonly storage: S3StorageService | null;
   /** Ships recordings to storage in the background, and exports them to files. */
   readonly sync: SyncService;
+  /** The seed's Modal Sandbox Service: runs candidate code against test cases, locally or in Modal. */
+  readonly execution: ExecutionService;
   /** Commits what is queued, releases the database and its instance lock; the sync worker stops on its own. */
   dispose(): void;
   /** dispose(), after the sync worker has finished its pass in progress. */
@@ -40,6 +48,10 @@ export interface ServiceOverrides {
    */
   syncRunner?: 'worker' | 'in-process' | 'none';
   syncSettings?: Partial<SyncSettings>;
+  /** Local language runtimes in place of the machine's (tests of the service's own logic). */
+  executionRuntimes?: Partial<Record<Language, LanguageRuntime>>;
+  /** Where code runs remotely in place of Modal (tests: a loopback stand-in). */
+  remoteExecution?: RemoteExecutionBackend | null;
 }
 
 /**
@@ -57,6 +69,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   let objectStore: S3ObjectStore | null;
   let storage: S3StorageService | null;
   let sync: SyncService;
+  let execution: ExecutionService;
   try {
     sessions = withDatabaseErrors(new SessionRecordingService({
       db: database.db,
@@ -76,6 +89,12 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       : null;
     const target = syncTargetFrom(config.storage);
     sync = new SyncService({ db: database.db, sessions, replay, runner: target ? syncRunnerFor(config, target, overrides) : null });
+    execution = new ExecutionService({
+      runtimes: overrides.executionRuntimes ?? localRuntimes({ harnessDir: config.execution.harnessDir, ...(config.execution.nodePath ? { nodePath: config.execution.nodePath } : {}) }),
+      remote: overrides.remoteExecution !== undefined ? overrides.remoteExecution : remoteExecutionFor(config),
+      recorder: sessions,
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
   } catch (error) {
     // A service that fails to build must not leave the database and its lock held.
     database.close();
@@ -89,10 +108,12 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     replay,
     storage,
     sync,
+    execution,
     dispose() {
       if (disposed) return;
       disposed = true;
       void sync.dispose().catch(() => {});
+      void execution.dispose().catch(() => {});
       try {
         sessions.dispose();
       } finally {
@@ -101,7 +122,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       }
     },
     async shutdown() {
-      await sync.dispose();
+      await Promise.all([sync.dispose(), execution.dispose()]);
       services.dispose();
     },
   };
@@ -131,4 +152,12 @@ function syncRunnerFor(config: AppConfig, target: SyncTarget, overrides: Service
       },
     },
   );
+}
+
+/** Modal, when the config chooses it (tokens set); null runs everything on this machine. */
+function remoteExecutionFor(config: AppConfig): RemoteExecutionBackend | null {
+  const { execution } = config;
+  if (execution.backend !== 'modal' || !execution.modal) return null;
+  // The SDK is imported only on first use (ModalSdkClient), so a local-only app never loads it.
+  return new ModalExecutionBackend({ client: new ModalSdkClient(execution.modal), harnessDir: execution.harnessDir });
 }

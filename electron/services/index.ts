@@ -77,6 +77,22 @@ export const s3Service = {
   testConnection: bindStorage('testConnection'),
 };
 
+const bindExecution = bindTo((services) => services.execution);
+
+export const executeCode = bindExecution('executeCode');
+export const createSandbox = bindExecution('createSandbox');
+export const destroySandbox = bindExecution('destroySandbox');
+export const listActiveSandboxes = bindExecution('listActiveSandboxes');
+
+/** The seed's `modalService`: the sandbox functions plus `testConnection()` for health checks. */
+export const modalService = {
+  executeCode,
+  createSandbox,
+  destroySandbox,
+  listActiveSandboxes,
+  testConnection: bindExecution('testConnection'),
+};
+
 export { loadConfig, configForDataDir, defaultDataDir, type AppConfig } from './config';
 export { createServices, type Services } from './container';
 export { AppError, isAppError, type ErrorCode } from '../../shared/errors';

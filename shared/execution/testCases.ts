@@ -44,17 +44,31 @@ export const StdioTestCaseSchema = z
   .strict();
 export type StdioTestCase = z.infer<typeof StdioTestCaseSchema>;
 
-export const TestCaseSchema = z.union([FunctionTestCaseSchema, StdioTestCaseSchema]);
-export type TestCase = z.infer<typeof TestCaseSchema>;
+export type TestCase = FunctionTestCase | StdioTestCase;
+
+/** A case with stdin or expectedStdout is a program case; any other a function case (so errors name the right fields). */
+function schemaOf(value: unknown) {
+  const isProgram = typeof value === 'object' && value !== null && ('stdin' in value || 'expectedStdout' in value);
+  return isProgram ? StdioTestCaseSchema : FunctionTestCaseSchema;
+}
 
 /** The most cases one run takes. */
 export const MAX_TEST_CASES = 200;
 
 /** One run's cases: 1..MAX_TEST_CASES of one kind, with distinct names. */
 export const TestCasesSchema = z
-  .array(TestCaseSchema)
+  .array(z.unknown())
   .min(1, 'at least one test case is needed')
   .max(MAX_TEST_CASES)
+  .transform((values, context): TestCase[] => {
+    const cases: TestCase[] = [];
+    for (const [index, value] of values.entries()) {
+      const parsed = schemaOf(value).safeParse(value);
+      if (parsed.success) cases.push(parsed.data);
+      else for (const issue of parsed.error.issues) context.addIssue({ ...issue, path: [index, ...issue.path] } as Parameters<typeof context.addIssue>[0]);
+    }
+    return cases;
+  })
   .superRefine((cases, context) => {
     const kinds = new Set(cases.map((testCase) => ('stdin' in testCase ? 'stdio' : 'function')));
     if (kinds.size > 1) context.addIssue({ code: 'custom', message: 'function cases ({input, expected}) and program cases ({stdin, expectedStdout}) cannot be mixed in one run' });
@@ -125,3 +139,17 @@ export function redactHiddenCases(result: ExecutionResult): ExecutionResult {
     ),
   };
 }
+
+/** A sandbox as `createSandbox` and `listActiveSandboxes` describe it. */
+export const SandboxInfoSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  language: LanguageSchema,
+  backend: ExecutionBackendSchema,
+  createdAt: z.string(),
+});
+export type SandboxInfo = z.infer<typeof SandboxInfoSchema>;
+
+/** Whether a language can run here, with its version or the reason it cannot. */
+export const LanguageAvailabilitySchema = z.object({ language: LanguageSchema, available: z.boolean(), detail: z.string() });
+export type LanguageAvailability = z.infer<typeof LanguageAvailabilitySchema>;

@@ -10,6 +10,7 @@ import {
   SessionSchema,
   SessionStatsSchema,
 } from '../recording/session';
+import { ExecutionResultSchema, LanguageAvailabilitySchema, LanguageSchema, SandboxInfoSchema } from '../execution/testCases';
 import { SyncStatusSchema } from '../sync/syncStatus';
 import { channel, event, type IpcContract } from './channel';
 
@@ -124,6 +125,28 @@ export const ipcContract = {
         doc: 'Writes the whole session to a .json.gz file the candidate chooses (for a USB stick); null if cancelled.',
         request: z.tuple([SessionIdSchema]),
         response: SessionExportSchema.nullable(),
+      }),
+    },
+    execution: {
+      executeCode: channel({
+        doc: 'Runs code against test cases in a sandbox and records the run; hidden cases come back as verdicts only.',
+        // The cases are checked by the service (TestCasesSchema), which names the bad one.
+        request: z.tuple([
+          SessionIdSchema,
+          z.strictObject({ code: z.string(), language: z.string().max(40), testCases: z.array(z.unknown()).max(1000), entry: z.string().max(100).optional() }),
+        ]),
+        response: ExecutionResultSchema,
+      }),
+      createSandbox: channel({
+        doc: "Starts a warm sandbox for the session's language, so runs skip the interpreter's start-up.",
+        request: z.tuple([SessionIdSchema, LanguageSchema]),
+        response: SandboxInfoSchema,
+      }),
+      destroySandbox: channel({ doc: 'Stops a sandbox and removes its files.', request: z.tuple([z.string().min(1).max(100)]), response: z.null() }),
+      listLanguages: channel({
+        doc: 'Each language and whether it can run here, with its version or the reason it cannot.',
+        request: z.tuple([]),
+        response: z.array(LanguageAvailabilitySchema),
       }),
     },
     replay: {

@@ -24,6 +24,9 @@ export const BENCH_TARGETS: Readonly<Record<string, BenchTarget>> = {
   'sync.compression_vs_seed': { comparison: '<=', threshold: 0.33 },
   'sync.close_upload_overhead': { comparison: '<=', threshold: 1.2 },
   'sync.p99_ratio_s3_down': { comparison: '<=', threshold: 1.1 },
+  'exec.js_warm_p50_ms': { comparison: '<=', threshold: 50 },
+  'exec.py_warm_p50_ms': { comparison: '<=', threshold: 80 },
+  'exec.cold_ratio': { comparison: '<=', threshold: 1.3 },
 };
 
 /** Whether a figure meets its target; null when it has none. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { formatResultsTable, type BenchResult } from './benchResult';
 import { runRecorderBench } from './recorderBench';
 import { runReplayBench } from './replayBench';
+import { runExecBench } from './execBench';
 import { runSyncBench } from './syncBench';
 import { formatNumber } from './stats';
 
@@ -16,11 +17,15 @@ const RESULTS_PATH = fileURLToPath(new URL('../../bench-results.json', import.me
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const results: BenchResult[] = [];
+  // `npm run bench -- sync exec` runs only those; bench-results.json then holds only their figures.
+  const only = new Set(process.argv.slice(2));
   for (const [name, bench] of [
     ['recorder', runRecorderBench],
     ['replay', runReplayBench],
     ['sync', runSyncBench],
+    ['exec', runExecBench],
   ] as const) {
+    if (only.size > 0 && !only.has(name)) continue;
     const benchStartedAt = performance.now();
     process.stdout.write(`running ${name} bench... `);
     results.push(...(await bench()));

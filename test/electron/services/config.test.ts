@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATABASE_FILE_NAME, configForDataDir, defaultDataDir, loadConfig } from '../../../electron/services/config';
+import { DATABASE_FILE_NAME, configForDataDir, defaultDataDir, loadConfig, DEFAULT_HARNESS_DIR } from '../../../electron/services/config';
 
 describe('loadConfig', () => {
   it('runs on the embedded defaults with no variables set', () => {
@@ -97,5 +97,26 @@ describe('loadConfig: cloud storage', () => {
     const attempt = () => loadConfig({ AWS_S3_BUCKET: 'b', ...env }, { dataDir: '/x' });
     expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('AWS_ACCESS_KEY_ID') }));
     expect(attempt).toThrow(expect.objectContaining({ message: expect.stringContaining('AWS_SECRET_ACCESS_KEY') }));
+  });
+});
+
+describe('loadConfig: code execution', () => {
+  it('runs code on this machine by default, with the harnesses in resources/execution', () => {
+    const { execution } = loadConfig({}, { dataDir: '/data' });
+    expect(execution).toEqual({ backend: 'local', harnessDir: DEFAULT_HARNESS_DIR });
+    expect(DEFAULT_HARNESS_DIR).toMatch(/resources[\\/]execution$/);
+  });
+
+  it('chooses Modal when its tokens are set, unless local is asked for', () => {
+    const tokens = { MODAL_TOKEN_ID: 'ak-1', MODAL_TOKEN_SECRET: 'as-1' };
+    expect(loadConfig(tokens, { dataDir: '/data' }).execution).toMatchObject({ backend: 'modal', modal: { tokenId: 'ak-1', tokenSecret: 'as-1' } });
+    expect(loadConfig({ ...tokens, INTERVIEWLM_EXECUTION: 'local' }, { dataDir: '/data' }).execution.backend).toBe('local');
+  });
+
+  it('names the variable when the Modal settings do not add up', () => {
+    expect(() => loadConfig({ MODAL_TOKEN_ID: 'ak-1' })).toThrow(/MODAL_TOKEN_SECRET: MODAL_TOKEN_ID and MODAL_TOKEN_SECRET must be set together/);
+    expect(() => loadConfig({ INTERVIEWLM_EXECUTION: 'modal' })).toThrow(/INTERVIEWLM_EXECUTION: modal needs MODAL_TOKEN_ID/);
+    expect(() => loadConfig({ INTERVIEWLM_EXECUTION: 'cloud' })).toThrow(/INTERVIEWLM_EXECUTION: must be local or modal/);
+    expect(() => loadConfig({ INTERVIEWLM_RESOURCES_DIR: 'relative' })).toThrow(/INTERVIEWLM_RESOURCES_DIR: must be an absolute path/);
   });
 });
