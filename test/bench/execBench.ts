@@ -13,13 +13,15 @@ const execFileAsync = promisify(execFile);
 export interface ExecBenchOptions {
   /** Timed warm runs per language (after 3 not counted). */
   warmRuns: number;
+  /** Pause between warm runs, not timed: a candidate reads the results before running again. */
+  warmGapMs: number;
   /** Bare interpreter starts timed (after 2 not counted). */
   starts: number;
   /** Cold runs (a worker started for the run alone) timed. */
   coldRuns: number;
 }
 
-export const DEFAULT_EXEC_BENCH_OPTIONS: ExecBenchOptions = { warmRuns: 40, starts: 15, coldRuns: 10 };
+export const DEFAULT_EXEC_BENCH_OPTIONS: ExecBenchOptions = { warmRuns: 40, warmGapMs: 300, starts: 15, coldRuns: 10 };
 
 /** A 10-case problem: the indices of the one pair summing to a target (5 cases hidden). */
 const TWO_SUM_CASES: FunctionTestCase[] = Array.from({ length: 10 }, (_, index) => {
@@ -78,10 +80,12 @@ export async function runExecBench(options: ExecBenchOptions = DEFAULT_EXEC_BENC
       const pythonStart = summarize(await timeCommand('python3', ['-c', '0'], options.starts));
       const pythonBinaryStart = summarize(await timeCommand(python, ['-c', '0'], options.starts));
 
-      const warm = async (language: Language) => {
+      /** Warm runs, paced `gapMs` apart (0: back to back); the pauses are not timed. */
+      const warm = async (language: Language, gapMs: number) => {
         const sandbox = await execution.createSandbox(sessionId, language);
         const times: number[] = [];
         for (let i = 0; i < options.warmRuns + 3; i++) {
+          if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
           const startedAt = performance.now();
           const result = await execution.executeCode(SOLUTIONS[language]!, language, TWO_SUM_CASES, { sandboxId: sandbox.id, sessionId });
           if (result.passedTests !== 10) throw new Error(`${language}: ${result.passedTests}/10 passed: ${JSON.stringify(result.results.find((r) => !r.passed))}`);
@@ -101,8 +105,10 @@ export async function runExecBench(options: ExecBenchOptions = DEFAULT_EXEC_BENC
         return summarize(times);
       };
 
-      const js = await warm('javascript');
-      const py = await warm('python');
+      const js = await warm('javascript', options.warmGapMs);
+      const py = await warm('python', options.warmGapMs);
+      const jsBackToBack = await warm('javascript', 0);
+      const pyBackToBack = await warm('python', 0);
       const jsCold = await cold('javascript');
       const pyCold = await cold('python');
       const runNote = (what: string) =>
@@ -112,14 +118,19 @@ export async function runExecBench(options: ExecBenchOptions = DEFAULT_EXEC_BENC
           id: 'exec.js_warm_p50_ms',
           value: js.p50,
           unit: 'ms',
-          note: `${runNote(`in a warm sandbox (createSandbox first): p50 of ${js.count} runs after 3 not counted`)}; p95 ${formatMs(js.p95)}, max ${formatMs(js.max)} ms; each run in a fresh pre-started process`,
+          note:
+            `${runNote(`in a warm sandbox (createSandbox first), runs ${options.warmGapMs} ms apart (a candidate reads the results before running again): p50 of ${js.count} runs after 3 not counted`)}; ` +
+            `p95 ${formatMs(js.p95)}, max ${formatMs(js.max)} ms; each run in a fresh Node process started ahead of it. ` +
+            `Back to back, each run also waits for the next process to start: p50 ${formatMs(jsBackToBack.p50)} ms`,
         },
         { id: 'exec.node_start_ms', value: nodeStart.p50, unit: 'ms', note: `a bare \`node -e 0\` (${process.execPath}), p50 of ${nodeStart.count} after 2 not counted; mean ${formatMs(nodeStart.mean)}, max ${formatMs(nodeStart.max)} ms` },
         {
           id: 'exec.py_warm_p50_ms',
           value: py.p50,
           unit: 'ms',
-          note: `${runNote(`in a warm sandbox: p50 of ${py.count} runs after 3 not counted`)}; p95 ${formatMs(py.p95)}, max ${formatMs(py.max)} ms; each run a fresh fork of the warm interpreter`,
+          note:
+            `${runNote(`in a warm sandbox, runs ${options.warmGapMs} ms apart: p50 of ${py.count} runs after 3 not counted`)}; p95 ${formatMs(py.p95)}, max ${formatMs(py.max)} ms; ` +
+            `each run a fresh fork of the warm interpreter. Back to back: p50 ${formatMs(pyBackToBack.p50)} ms`,
         },
         {
           id: 'exec.python_start_ms',
