@@ -50,6 +50,14 @@ export const ERROR_CODES = [
   'SANDBOX_NOT_FOUND',
   /** The code execution backend failed (not the candidate's code: a run that fails is a result, not an error). */
   'EXECUTION_FAILED',
+  /** The AI assistant cannot answer: no API key, or the model server is unreachable; the message says which, plainly. */
+  'AI_UNAVAILABLE',
+  /** The model server refused the request or answered something unusable (not the candidate's fault). */
+  'AI_FAILED',
+  /** The request was cancelled by the person (an AbortSignal). */
+  'CANCELLED',
+  /** No question with that id. */
+  'QUESTION_NOT_FOUND',
   'INTERNAL',
 ] as const;
 

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import type { IpcHandlers } from '../../shared/ipc/channel';
 import { ipcContract, type InterviewLmContract } from '../../shared/ipc/contract';
 import type { Disposer } from '../../shared/event';
+import { AppError } from '../../shared/errors';
 import { redactHiddenCases } from '../../shared/execution/testCases';
+import { publicQuestion, type AssignedPublicQuestion, type QuestionLanguage } from '../../shared/questions/question';
+import type { AssignedQuestion } from '../services/questions/questionService';
 import type { Services } from '../services/container';
 import { createEventHub, type EventHub } from './eventHub';
 import { createIpcRouter, type IpcRouter, type RouterOptions } from './router';
@@ -21,8 +24,16 @@ export interface IpcHostOptions extends RouterOptions {
 
 /** Maps every contract channel onto the services. */
 export function createIpcHandlers(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
-  const { sessions, replay, sync, execution } = services;
+  const { sessions, replay, sync, execution, questions } = services;
   const chooseExportPath = options.chooseExportPath ?? (async (name: string) => join(services.config.dataDir, 'exports', name));
+  /** The question's own cases, hidden ones included, in the candidate's session; only the candidate's own questions. */
+  const runQuestionTests = async (sessionId: string, run: { questionId: string; code: string; language: QuestionLanguage }) => {
+    const session = await sessions.getSession(sessionId);
+    const question = questions.getQuestion(run.questionId);
+    if (question.candidateId !== session.candidateId) throw new AppError('QUESTION_NOT_FOUND', `No question ${JSON.stringify(run.questionId)} for this session.`);
+    const { entry, testCases } = questions.runArguments(run.questionId, run.language);
+    return execution.executeCode(run.code, run.language, testCases, { sessionId, entry });
+  };
   return {
     app: {
       getInfo: () => ({ ...identity, dataDir: services.config.dataDir, databasePath: services.config.databasePath }),
@@ -59,6 +70,19 @@ export function createIpcHandlers(services: Services, identity: AppIdentity, opt
       },
       listLanguages: () => execution.availableLanguages(),
     },
+    questions: {
+      next: async (sessionId) => {
+        const session = await sessions.getSession(sessionId);
+        return assignedView((await questions.getNextQuestion(session.candidateId, true))!);
+      },
+      start: async (questionId) => assignedView(await questions.startQuestion(questionId)),
+      runTests: async (sessionId, run) => redactHiddenCases(await runQuestionTests(sessionId, run)),
+      submit: async (sessionId, run) => {
+        const result = await runQuestionTests(sessionId, run);
+        const question = await questions.completeQuestion(run.questionId, result.totalTests === 0 ? 0 : result.passedTests / result.totalTests);
+        return { question: assignedView(question), result: redactHiddenCases(result) };
+      },
+    },
     replay: {
       getFileAt: (sessionId, fileId, point) => replay.getFileAt(sessionId, fileId, point),
       getFilesAt: (sessionId, point) => replay.getFilesAt(sessionId, point),
@@ -84,4 +108,9 @@ export function createIpcHost(services: Services, identity: AppIdentity, options
     services.sync.onDidChangeSyncStatus((status) => events.emit('syncStatus', status)),
   ];
   return { router, events, dispose: () => subscriptions.forEach((dispose) => dispose()) };
+}
+
+/** What the page may see of an assigned question: no reference solution, no hidden case. */
+function assignedView(question: AssignedQuestion): AssignedPublicQuestion {
+  return { ...publicQuestion(question), language: question.language, status: question.status, score: question.score };
 }

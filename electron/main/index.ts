@@ -4,12 +4,13 @@
  * logic lives in modules that do not import Electron, so they are tested under plain Node.
  */
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session } from 'electron';
 import { isAppError } from '../../shared/errors';
 import type { Disposer } from '../../shared/event';
 import { createIpcHost } from '../ipc/handlers';
 import { loadConfig, type AppConfig } from '../services/config';
 import { withExecutionPaths } from './executionPaths';
+import { readSecretSettings, secretSettingsPath, withSecretSettings } from './secretSettings';
 import { configureServices, shutdownServices } from '../services/index';
 import { withContentSecurityPolicy } from './contentSecurityPolicy';
 import { forwardIpcEvents, registerIpcHandlers } from './ipcMainBridge';
@@ -72,7 +73,8 @@ function start(): void {
 function shellConfig(): AppConfig {
   const config = loadConfig(process.env, { dataDir: app.getPath('userData') });
   const location = { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() };
-  return withExecutionPaths(withSqliteBinding(config, location), location, process.env, process.execPath);
+  const secrets = readSecretSettings(secretSettingsPath(app.getPath('userData')), safeStorage);
+  return withSecretSettings(withExecutionPaths(withSqliteBinding(config, location), location, process.env, process.execPath), secrets);
 }
 
 function secureDefaultSession(): void {

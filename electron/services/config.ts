@@ -51,6 +51,23 @@ export interface ExecutionSettings {
 /** The repo's (or the unpacked app's) resources/execution folder. */
 export const DEFAULT_HARNESS_DIR = fileURLToPath(new URL('../../resources/execution', import.meta.url));
 
+/** The bundled question bank: resources/questions. */
+export const DEFAULT_QUESTIONS_DIR = fileURLToPath(new URL('../../resources/questions', import.meta.url));
+
+/** The seed's published default model. */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-5-20250929';
+
+/**
+ * The Claude assistant and question generation. The key stays in the main process; without
+ * one the assistant says it is unavailable and questions come from the bundled bank.
+ */
+export interface AiSettings {
+  apiKey: string | null;
+  /** An Anthropic-compatible gateway or local model server (ANTHROPIC_BASE_URL). */
+  baseURL?: string;
+  model: string;
+}
+
 /** Everything the composition root needs, in one object. Tests build their own. */
 export interface AppConfig {
   dataDir: string;
@@ -61,6 +78,9 @@ export interface AppConfig {
   recorder: RecorderSettings;
   storage: StorageSettings;
   execution: ExecutionSettings;
+  ai: AiSettings;
+  /** The bundled question bank's folder. */
+  questionsDir: string;
 }
 
 export const DEFAULT_RECORDER_SETTINGS: RecorderSettings = {
@@ -115,6 +135,9 @@ const EnvSchema = z
     MODAL_TOKEN_ID: optionalText,
     MODAL_TOKEN_SECRET: optionalText,
     MODAL_ENVIRONMENT: optionalText,
+    ANTHROPIC_API_KEY: optionalText,
+    ANTHROPIC_BASE_URL: optionalHttpUrl,
+    INTERVIEWLM_CLAUDE_MODEL: z.preprocess(blankIsUnset, z.string().trim().regex(/^[\w.:-]{1,100}$/, 'must be a model id such as claude-sonnet-4-5-20250929').default(DEFAULT_CLAUDE_MODEL)),
   })
   .superRefine((vars, context) => {
     if ((vars.MODAL_TOKEN_ID === undefined) !== (vars.MODAL_TOKEN_SECRET === undefined)) {
@@ -173,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dat
     ...(vars.INTERVIEWLM_SQLITE_BINDING ? { sqliteNativeBinding: vars.INTERVIEWLM_SQLITE_BINDING } : {}),
     storage: storageFromEnv(vars),
     execution: executionFromEnv(vars),
+    ai: { apiKey: vars.ANTHROPIC_API_KEY ?? null, model: vars.INTERVIEWLM_CLAUDE_MODEL, ...(vars.ANTHROPIC_BASE_URL ? { baseURL: vars.ANTHROPIC_BASE_URL } : {}) },
+    questionsDir: vars.INTERVIEWLM_RESOURCES_DIR ? join(vars.INTERVIEWLM_RESOURCES_DIR, 'questions') : DEFAULT_QUESTIONS_DIR,
   });
 }
 
@@ -183,6 +208,8 @@ export function configForDataDir(dataDir: string, overrides: Partial<Omit<AppCon
     databasePath: join(dataDir, DATABASE_FILE_NAME),
     durability: 'normal',
     execution: { backend: 'local', harnessDir: DEFAULT_HARNESS_DIR },
+    ai: { apiKey: null, model: DEFAULT_CLAUDE_MODEL },
+    questionsDir: DEFAULT_QUESTIONS_DIR,
     ...overrides,
     recorder: { ...DEFAULT_RECORDER_SETTINGS, ...overrides.recorder },
     storage: { ...DEFAULT_STORAGE_SETTINGS, ...overrides.storage },

@@ -19,6 +19,10 @@ import { localRuntimes } from './execution/localRuntimes';
 import { ModalExecutionBackend } from './execution/modal/modalBackend';
 import { ModalSdkClient } from './execution/modal/modalSdkClient';
 import type { Language } from '../../shared/execution/testCases';
+import { entryFor } from '../../shared/questions/question';
+import { QuestionBank } from './questions/questionBank';
+import { ClaudeQuestionModel, type QuestionModel } from './questions/questionGenerator';
+import { QuestionService } from './questions/questionService';
 
 /** Every service of the app, built from one config. */
 export interface Services {
@@ -32,6 +36,8 @@ export interface Services {
   readonly sync: SyncService;
   /** The seed's Modal Sandbox Service: runs candidate code against test cases, locally or in Modal. */
   readonly execution: ExecutionService;
+  /** The seed's Question Generation Service: generated and verified questions, or the bundled bank. */
+  readonly questions: QuestionService;
   /** Commits what is queued, releases the database and its instance lock; the sync worker stops on its own. */
   dispose(): void;
   /** dispose(), after the sync worker has finished its pass in progress. */
@@ -52,6 +58,8 @@ export interface ServiceOverrides {
   executionRuntimes?: Partial<Record<Language, LanguageRuntime>>;
   /** Where code runs remotely in place of Modal (tests: a loopback stand-in). */
   remoteExecution?: RemoteExecutionBackend | null;
+  /** Chooses among bank questions (tests fix it; the app picks at random). */
+  pickQuestion?: (count: number) => number;
 }
 
 /**
@@ -70,6 +78,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   let storage: S3StorageService | null;
   let sync: SyncService;
   let execution: ExecutionService;
+  let questions: QuestionService;
   try {
     sessions = withDatabaseErrors(new SessionRecordingService({
       db: database.db,
@@ -95,6 +104,19 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       recorder: sessions,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
+    const model: QuestionModel = new ClaudeQuestionModel({ apiKey: config.ai.apiKey, model: config.ai.model, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
+    questions = withDatabaseErrors(
+      new QuestionService({
+        db: database.db,
+        bank: new QuestionBank(config.questionsDir),
+        model,
+        // Every language's reference solution against every case, in the sandbox, before a generated question is accepted.
+        runReference: (code, language, draft) => execution.executeCode(code, language, draft.testCases, { entry: entryFor(draft, language) }),
+        ...(overrides.now ? { now: overrides.now } : {}),
+        ...(overrides.pickQuestion ? { pick: overrides.pickQuestion } : {}),
+      }),
+      database.path,
+    );
   } catch (error) {
     // A service that fails to build must not leave the database and its lock held.
     database.close();
@@ -109,6 +131,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     storage,
     sync,
     execution,
+    questions,
     dispose() {
       if (disposed) return;
       disposed = true;

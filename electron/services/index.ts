@@ -93,6 +93,14 @@ export const modalService = {
   testConnection: bindExecution('testConnection'),
 };
 
+const bindQuestions = bindTo((services) => services.questions);
+
+export const generateQuestion = bindQuestions('generateQuestion');
+export const getNextQuestion = bindQuestions('getNextQuestion');
+export const startQuestion = bindQuestions('startQuestion');
+export const completeQuestion = bindQuestions('completeQuestion');
+export const calculatePerformance = bindQuestions('calculatePerformance');
+
 export { loadConfig, configForDataDir, defaultDataDir, type AppConfig } from './config';
 export { createServices, type Services } from './container';
 export { AppError, isAppError, type ErrorCode } from '../../shared/errors';

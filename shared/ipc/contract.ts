@@ -11,6 +11,7 @@ import {
   SessionStatsSchema,
 } from '../recording/session';
 import { ExecutionResultSchema, LanguageAvailabilitySchema, LanguageSchema, SandboxInfoSchema } from '../execution/testCases';
+import { AssignedPublicQuestionSchema, QuestionLanguageSchema } from '../questions/question';
 import { SyncStatusSchema } from '../sync/syncStatus';
 import { channel, event, type IpcContract } from './channel';
 
@@ -147,6 +148,24 @@ export const ipcContract = {
         doc: 'Each language and whether it can run here, with its version or the reason it cannot.',
         request: z.tuple([]),
         response: z.array(LanguageAvailabilitySchema),
+      }),
+    },
+    questions: {
+      next: channel({
+        doc: "The session candidate's current question, or a new one at the difficulty their scores call for (generated and verified, or from the bundled bank).",
+        request: z.tuple([SessionIdSchema]),
+        response: AssignedPublicQuestionSchema,
+      }),
+      start: channel({ doc: 'Marks the question started (its timer begins).', request: z.tuple([z.string().min(1).max(100)]), response: AssignedPublicQuestionSchema }),
+      runTests: channel({
+        doc: "Runs the code against the question's cases, hidden ones included (verdicts only), and records the run.",
+        request: z.tuple([SessionIdSchema, z.strictObject({ questionId: z.string().min(1).max(100), code: z.string(), language: QuestionLanguageSchema })]),
+        response: ExecutionResultSchema,
+      }),
+      submit: channel({
+        doc: 'Runs every case once more and completes the question with the share that passed as its score.',
+        request: z.tuple([SessionIdSchema, z.strictObject({ questionId: z.string().min(1).max(100), code: z.string(), language: QuestionLanguageSchema })]),
+        response: z.object({ question: AssignedPublicQuestionSchema, result: ExecutionResultSchema }),
       }),
     },
     replay: {

@@ -8,6 +8,7 @@ describe('withExecutionPaths', () => {
   it('finds the harnesses in resources/execution of the packaged app, and runs JavaScript with Electron as Node', () => {
     const packaged = withExecutionPaths(config, { isPackaged: true, resourcesPath: '/opt/InterviewLM/resources', appPath: '/opt/InterviewLM/resources/app.asar' }, {}, '/opt/InterviewLM/interviewlm');
     expect(packaged.execution).toMatchObject({ harnessDir: '/opt/InterviewLM/resources/execution', nodePath: '/opt/InterviewLM/interviewlm', backend: 'local' });
+    expect(packaged.questionsDir).toBe('/opt/InterviewLM/resources/questions');
   });
 
   it("uses the project's own resources/execution in development", () => {
@@ -19,5 +20,6 @@ describe('withExecutionPaths', () => {
     const env = { INTERVIEWLM_RESOURCES_DIR: '/srv/resources' };
     const chosen = withExecutionPaths(loadConfig(env, { dataDir: '/data' }), { isPackaged: true, resourcesPath: '/x', appPath: '/x/app.asar' }, env, '/bin/electron');
     expect(chosen.execution.harnessDir).toBe('/srv/resources/execution');
+    expect(chosen.questionsDir).toBe('/srv/resources/questions');
   });
 });

@@ -123,6 +123,8 @@ export function createFakeElectron(userData: string, appPath: string) {
     ipcMain: new FakeIpcMain(),
     dialog: { errors: [] as { title: string; content: string }[], showErrorBox(title: string, content: string) { this.errors.push({ title, content }); } },
     session: { defaultSession: new FakeSession() },
+    // As on a machine whose OS keychain is locked: no secrets saved in settings are read.
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: (): Buffer => Buffer.alloc(0), decryptString: (): string => '' },
   };
 }
 

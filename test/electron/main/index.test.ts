@@ -32,6 +32,9 @@ vi.mock('electron', () => ({
   get session() {
     return fake.electron.session;
   },
+  get safeStorage() {
+    return fake.electron.safeStorage;
+  },
 }));
 
 let userData: string;

@@ -3,6 +3,7 @@ import type { SqliteDatabase } from '../sqlite';
 import { migration0001Recording } from './0001-recording';
 import { migration0002SyncObjects } from './0002-sync-objects';
 import { migration0003SyncSegments } from './0003-sync-segments';
+import { migration0004Questions } from './0004-questions';
 
 /** One schema step, applied inside a transaction together with its user_version bump. */
 export interface Migration {
@@ -12,7 +13,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [migration0001Recording, migration0002SyncObjects, migration0003SyncSegments];
+export const MIGRATIONS: readonly Migration[] = [migration0001Recording, migration0002SyncObjects, migration0003SyncSegments, migration0004Questions];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

@@ -63,6 +63,24 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('0004 adds the questions table, keeping the sessions and segments of version 3', () => {
+    const db = openSqlite(join(temp.dir, 'm-0004.db'));
+    migrate(db, 3);
+    db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_seq, last_hash, last_timestamp) VALUES ('s', 'c', 'ACTIVE', 1, 1, 'h', 1)").run();
+    db.prepare("INSERT INTO sync_segments (session_id, first_seq, last_seq, level, head_hash, raw_size, body) VALUES ('s', 1, 1, 0, 'h', 3, x'01')").run();
+    expect(migrate(db, 4)).toBe(4);
+    expect(db.prepare('SELECT id, candidate_id FROM sessions').get()).toEqual({ id: 's', candidate_id: 'c' });
+    expect(db.prepare('SELECT count(*) FROM sync_segments').pluck().get()).toBe(1);
+    const insert = db.prepare(
+      "INSERT INTO questions (id, candidate_id, source, title, difficulty, language, question_json, score, created_at) VALUES (?, 'c', 'bank', 't', 'EASY', 'python', '{}', ?, 1)",
+    );
+    insert.run('q1', 0.5);
+    expect(db.prepare('SELECT id, status, score, tokens_used FROM questions').get()).toEqual({ id: 'q1', status: 'PENDING', score: 0.5, tokens_used: 0 });
+    // A score outside 0..1 never reaches the table.
+    expect(() => insert.run('q2', 1.5)).toThrow(/CHECK constraint/);
+    db.close();
+  });
+
   it('keeps the rows written at N-1 when stepping to N (checked with a trial migration)', () => {
     const db = openSqlite(join(temp.dir, 'm2.db'));
     migrate(db);
