@@ -120,3 +120,21 @@ describe('loadConfig: code execution', () => {
     expect(() => loadConfig({ INTERVIEWLM_RESOURCES_DIR: 'relative' })).toThrow(/INTERVIEWLM_RESOURCES_DIR: must be an absolute path/);
   });
 });
+
+describe('loadConfig: the AI assistant', () => {
+  it('has no key by default, the seed model, and the bundled question bank', () => {
+    const config = loadConfig({}, { dataDir: '/data' });
+    expect(config.ai).toEqual({ apiKey: null, model: 'claude-sonnet-4-5-20250929' });
+    expect(config.questionsDir).toMatch(/resources[\\/]questions$/);
+  });
+
+  it('reads the key, a gateway URL and the model', () => {
+    const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:8080', INTERVIEWLM_CLAUDE_MODEL: 'claude-haiku-4-5' }, { dataDir: '/data' });
+    expect(config.ai).toEqual({ apiKey: 'sk-ant-1', baseURL: 'http://127.0.0.1:8080', model: 'claude-haiku-4-5' });
+  });
+
+  it('names the variable when a value is wrong', () => {
+    expect(() => loadConfig({ ANTHROPIC_BASE_URL: 'ftp://x' })).toThrow(/ANTHROPIC_BASE_URL: must be an http/);
+    expect(() => loadConfig({ INTERVIEWLM_CLAUDE_MODEL: 'a model with spaces' })).toThrow(/INTERVIEWLM_CLAUDE_MODEL: must be a model id/);
+  });
+});
