@@ -7,6 +7,7 @@ import { redactHiddenCases } from '../../shared/execution/testCases';
 import { publicQuestion, type AssignedPublicQuestion, type QuestionLanguage } from '../../shared/questions/question';
 import type { AssignedQuestion } from '../services/questions/questionService';
 import type { Services } from '../services/container';
+import { AiStreams } from './aiStreams';
 import { createEventHub, type EventHub } from './eventHub';
 import { createIpcRouter, type IpcRouter, type RouterOptions } from './router';
 
@@ -22,9 +23,9 @@ export interface IpcHostOptions extends RouterOptions {
   chooseExportPath?: (suggestedFileName: string) => Promise<string | null>;
 }
 
-/** Maps every contract channel onto the services. */
-export function createIpcHandlers(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
-  const { sessions, replay, sync, execution, questions } = services;
+/** Maps every contract channel onto the services; streamed answers go out through `aiStreams`. */
+export function createIpcHandlers(services: Services, identity: AppIdentity, aiStreams: AiStreams, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
+  const { sessions, replay, sync, execution, questions, ai } = services;
   const chooseExportPath = options.chooseExportPath ?? (async (name: string) => join(services.config.dataDir, 'exports', name));
   /** The question's own cases, hidden ones included, in the candidate's session; only the candidate's own questions. */
   const runQuestionTests = async (sessionId: string, run: { questionId: string; code: string; language: QuestionLanguage }) => {
@@ -70,6 +71,20 @@ export function createIpcHandlers(services: Services, identity: AppIdentity, opt
       },
       listLanguages: () => execution.availableLanguages(),
     },
+    ai: {
+      getStatus: () => {
+        const availability = ai.available;
+        return { available: availability.ok, reason: availability.ok ? null : availability.reason, model: ai.model };
+      },
+      sendMessage: async (sessionId, request) => {
+        await sessions.getSession(sessionId);
+        return aiStreams.start(sessionId, request.messages, request.context ?? {});
+      },
+      cancel: (requestId) => {
+        aiStreams.cancel(requestId);
+        return null;
+      },
+    },
     questions: {
       next: async (sessionId) => {
         const session = await sessions.getSession(sessionId);
@@ -101,13 +116,21 @@ export interface IpcHost {
 
 /** Builds the transport-free IPC host: router plus the service events forwarded to the hub. */
 export function createIpcHost(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHost {
-  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity, options), options);
   const events = createEventHub(ipcContract, (error) => options.onInternalError?.(error, 'events'));
+  const aiStreams = new AiStreams(services.ai, events);
+  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity, aiStreams, options), options);
   const subscriptions: Disposer[] = [
     services.sessions.onDidCloseSession(({ sessionId, status }) => events.emit('sessionClosed', { sessionId, status })),
     services.sync.onDidChangeSyncStatus((status) => events.emit('syncStatus', status)),
   ];
-  return { router, events, dispose: () => subscriptions.forEach((dispose) => dispose()) };
+  return {
+    router,
+    events,
+    dispose: () => {
+      aiStreams.dispose();
+      subscriptions.forEach((dispose) => dispose());
+    },
+  };
 }
 
 /** What the page may see of an assigned question: no reference solution, no hidden case. */

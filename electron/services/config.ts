@@ -54,8 +54,11 @@ export const DEFAULT_HARNESS_DIR = fileURLToPath(new URL('../../resources/execut
 /** The bundled question bank: resources/questions. */
 export const DEFAULT_QUESTIONS_DIR = fileURLToPath(new URL('../../resources/questions', import.meta.url));
 
-/** The seed's published default model. */
-export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-5-20250929';
+/**
+ * The default model. The seed used claude-sonnet-4-5-20250929, which reaches end of life on
+ * 2026-11-30 (the SDK warns on every request with it); its successor in the same tier.
+ */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-6';
 
 /**
  * The Claude assistant and question generation. The key stays in the main process; without

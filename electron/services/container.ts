@@ -20,6 +20,7 @@ import { ModalExecutionBackend } from './execution/modal/modalBackend';
 import { ModalSdkClient } from './execution/modal/modalSdkClient';
 import type { Language } from '../../shared/execution/testCases';
 import { entryFor } from '../../shared/questions/question';
+import { ClaudeService } from './ai/claudeService';
 import { QuestionBank } from './questions/questionBank';
 import { ClaudeQuestionModel, type QuestionModel } from './questions/questionGenerator';
 import { QuestionService } from './questions/questionService';
@@ -38,6 +39,8 @@ export interface Services {
   readonly execution: ExecutionService;
   /** The seed's Question Generation Service: generated and verified questions, or the bundled bank. */
   readonly questions: QuestionService;
+  /** The seed's Claude AI Service: the candidate's assistant, every exchange recorded. The key never leaves this process. */
+  readonly ai: ClaudeService;
   /** Commits what is queued, releases the database and its instance lock; the sync worker stops on its own. */
   dispose(): void;
   /** dispose(), after the sync worker has finished its pass in progress. */
@@ -79,6 +82,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   let sync: SyncService;
   let execution: ExecutionService;
   let questions: QuestionService;
+  let ai: ClaudeService;
   try {
     sessions = withDatabaseErrors(new SessionRecordingService({
       db: database.db,
@@ -104,6 +108,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       recorder: sessions,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
+    ai = new ClaudeService({ apiKey: config.ai.apiKey, model: config.ai.model, recorder: sessions, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
     const model: QuestionModel = new ClaudeQuestionModel({ apiKey: config.ai.apiKey, model: config.ai.model, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
     questions = withDatabaseErrors(
       new QuestionService({
@@ -132,6 +137,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     sync,
     execution,
     questions,
+    ai,
     dispose() {
       if (disposed) return;
       disposed = true;

@@ -93,6 +93,22 @@ export const modalService = {
   testConnection: bindExecution('testConnection'),
 };
 
+/** The seed's streamChatCompletion: an async iterator, so it is bound without the async wrapper. */
+export function streamChatCompletion(...args: Parameters<Services['ai']['streamChatCompletion']>): ReturnType<Services['ai']['streamChatCompletion']> {
+  return getServices().ai.streamChatCompletion(...args);
+}
+
+const bindAi = bindTo((services) => services.ai);
+
+export const getChatCompletion = bindAi('getChatCompletion');
+
+/** The seed's `claudeService`: the chat functions plus `testConnection()`. */
+export const claudeService = {
+  streamChatCompletion,
+  getChatCompletion,
+  testConnection: bindAi('testConnection'),
+};
+
 const bindQuestions = bindTo((services) => services.questions);
 
 export const generateQuestion = bindQuestions('generateQuestion');

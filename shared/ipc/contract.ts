@@ -11,6 +11,7 @@ import {
   SessionStatsSchema,
 } from '../recording/session';
 import { ExecutionResultSchema, LanguageAvailabilitySchema, LanguageSchema, SandboxInfoSchema } from '../execution/testCases';
+import { ChatChunkSchema, ChatContextSchema, ChatMessagesSchema } from '../ai/chat';
 import { AssignedPublicQuestionSchema, QuestionLanguageSchema } from '../questions/question';
 import { SyncStatusSchema } from '../sync/syncStatus';
 import { channel, event, type IpcContract } from './channel';
@@ -150,6 +151,19 @@ export const ipcContract = {
         response: z.array(LanguageAvailabilitySchema),
       }),
     },
+    ai: {
+      getStatus: channel({
+        doc: 'Whether the assistant can answer on this computer, and if not, why, in plain words (the key itself never leaves the main process).',
+        request: z.tuple([]),
+        response: z.object({ available: z.boolean(), reason: z.string().nullable(), model: z.string() }),
+      }),
+      sendMessage: channel({
+        doc: "Asks the assistant; the answer streams as aiChunk events with the returned requestId, and the exchange is recorded in the session.",
+        request: z.tuple([SessionIdSchema, z.strictObject({ messages: ChatMessagesSchema, context: ChatContextSchema.optional() })]),
+        response: z.object({ requestId: z.string() }),
+      }),
+      cancel: channel({ doc: 'Stops a streaming answer (the stop button); what arrived so far is recorded as cancelled.', request: z.tuple([z.string().min(1).max(100)]), response: z.null() }),
+    },
     questions: {
       next: channel({
         doc: "The session candidate's current question, or a new one at the difficulty their scores call for (generated and verified, or from the bundled bank).",
@@ -195,6 +209,14 @@ export const ipcContract = {
     syncStatus: event({
       doc: "A session's sync status changed.",
       payload: SyncStatusSchema,
+    }),
+    aiChunk: event({
+      doc: 'A piece of a streamed answer; the last has done: true (with usage), or an error, or cancelled: true.',
+      payload: ChatChunkSchema.extend({
+        requestId: z.string(),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+        cancelled: z.boolean().optional(),
+      }),
     }),
     sessionClosed: event({
       doc: 'A session was closed; its recording now waits for the sync worker.',

@@ -27,6 +27,9 @@ export const BENCH_TARGETS: Readonly<Record<string, BenchTarget>> = {
   'exec.js_warm_p50_ms': { comparison: '<=', threshold: 50 },
   'exec.py_warm_p50_ms': { comparison: '<=', threshold: 80 },
   'exec.cold_ratio': { comparison: '<=', threshold: 1.3 },
+  'ai.ttft_overhead_ms': { comparison: '<=', threshold: 2 },
+  'ai.total_overhead_ratio': { comparison: '<=', threshold: 1.05 },
+  'ai.abort_ms': { comparison: '<=', threshold: 50 },
 };
 
 /** Whether a figure meets its target; null when it has none. */

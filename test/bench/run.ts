@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { formatResultsTable, type BenchResult } from './benchResult';
 import { runRecorderBench } from './recorderBench';
 import { runReplayBench } from './replayBench';
+import { runAiBench } from './aiBench';
 import { runExecBench } from './execBench';
 import { runSyncBench } from './syncBench';
 import { formatNumber } from './stats';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     ['replay', runReplayBench],
     ['sync', runSyncBench],
     ['exec', runExecBench],
+    ['ai', runAiBench],
   ] as const) {
     if (only.size > 0 && !only.has(name)) continue;
     const benchStartedAt = performance.now();

@@ -124,7 +124,7 @@ describe('loadConfig: code execution', () => {
 describe('loadConfig: the AI assistant', () => {
   it('has no key by default, the seed model, and the bundled question bank', () => {
     const config = loadConfig({}, { dataDir: '/data' });
-    expect(config.ai).toEqual({ apiKey: null, model: 'claude-sonnet-4-5-20250929' });
+    expect(config.ai).toEqual({ apiKey: null, model: 'claude-sonnet-4-6' });
     expect(config.questionsDir).toMatch(/resources[\\/]questions$/);
   });
 
