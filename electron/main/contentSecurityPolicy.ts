@@ -10,6 +10,8 @@ export const CONTENT_SECURITY_POLICY_DIRECTIVES: Readonly<Record<string, string>
   'style-src': "'self' 'unsafe-inline'",
   // Monaco's language services run in workers, some of them started from blob: URLs.
   'worker-src': "'self' blob:",
+  // Monaco draws its squiggles and some icons as data: SVG images.
+  'img-src': "'self' data:",
   'object-src': "'none'",
   'base-uri': "'none'",
   'form-action': "'none'",

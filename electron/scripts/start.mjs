@@ -4,7 +4,9 @@
  *
  * 1. The Electron runtime: npm does not run electron's postinstall here (package.json
  *    allowScripts), so the binary may be missing. Then its installer is tried once; if that
- *    fails (no access to its download host), one line says so and the script exits 1.
+ *    fails (no access to its download host), one line says so and the browser shell starts
+ *    instead: `electron-vite build`, then electron/browserShell/main.ts under tsx, which
+ *    prints the address to open.
  * 2. better-sqlite3 for Electron's ABI (build-electron-native.mjs), unless
  *    INTERVIEWLM_SQLITE_BINDING names an addon already.
  * 3. `electron-vite build`, then Electron on the project folder (package.json "main").
@@ -22,6 +24,7 @@ const ELECTRON_DIR = join(ROOT, 'node_modules', 'electron');
 /** Written by electron's installer once the binary is in place. */
 const ELECTRON_PATH_FILE = join(ELECTRON_DIR, 'path.txt');
 const INSTALL_TIMEOUT_MS = 10 * 60 * 1000;
+const ELECTRON_VITE = join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
 
 function fail(message) {
   console.error(`InterviewLM: ${message}`);
@@ -37,24 +40,23 @@ function firstReason(output) {
   return line ?? 'no output';
 }
 
+/** Installs the Electron binary if needed; returns why it cannot run here, or null when it can. */
 function ensureElectronRuntime() {
-  if (!existsSync(join(ELECTRON_DIR, 'package.json'))) fail('electron is missing from node_modules; run npm install first.');
-  if (existsSync(ELECTRON_PATH_FILE)) return;
+  if (!existsSync(join(ELECTRON_DIR, 'package.json'))) return 'the electron package is not in node_modules';
+  if (existsSync(ELECTRON_PATH_FILE)) return null;
   const install = spawnSync(process.execPath, [join(ELECTRON_DIR, 'install.js')], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: INSTALL_TIMEOUT_MS,
   });
-  if (install.status === 0 && existsSync(ELECTRON_PATH_FILE)) return;
+  if (install.status === 0 && existsSync(ELECTRON_PATH_FILE)) return null;
   const reason = install.error
     ? install.error.code === 'ETIMEDOUT'
       ? `the download did not finish in ${INSTALL_TIMEOUT_MS / 60000} minutes`
       : install.error.message
     : firstReason(`${install.stderr ?? ''}\n${install.stdout ?? ''}`);
-  fail(
-    `the Electron runtime is not installed and cannot be downloaded on this machine (${reason}); the browser shell arrives with a later release.`,
-  );
+  return `it cannot be downloaded on this machine: ${reason}`;
 }
 
 /** Runs a step of the build with its output shown; exits with its code if it fails. */
@@ -76,7 +78,33 @@ function launchElectron() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-ensureElectronRuntime();
-if (!process.env.INTERVIEWLM_SQLITE_BINDING) step([join(ROOT, 'electron', 'scripts', 'build-electron-native.mjs')]);
-step([join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build']);
-launchElectron();
+/**
+ * The same services in a Node process, serving the page to a browser on 127.0.0.1. The page
+ * is rebuilt first, as for Electron, so it never lags the sources; the shell runs on plain
+ * Node, so better-sqlite3 keeps its Node build.
+ */
+function launchBrowserShell() {
+  step([ELECTRON_VITE, 'build']);
+  const env = { ...process.env };
+  // That variable names an addon built for Electron's ABI, which plain Node cannot load.
+  delete env.INTERVIEWLM_SQLITE_BINDING;
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'electron', 'browserShell', 'main.ts')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env,
+  });
+  // The shell shuts down once however many copies of a Ctrl-C reach it.
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => fail(`the browser shell could not be started: ${error.message}`));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+const missingRuntime = ensureElectronRuntime();
+if (missingRuntime) {
+  console.error(`InterviewLM: the Electron runtime is not installed here (${missingRuntime}); starting the browser shell instead.`);
+  launchBrowserShell();
+} else {
+  if (!process.env.INTERVIEWLM_SQLITE_BINDING) step([join(ROOT, 'electron', 'scripts', 'build-electron-native.mjs')]);
+  step([ELECTRON_VITE, 'build']);
+  launchElectron();
+}

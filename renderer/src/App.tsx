@@ -1,117 +1,129 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Session } from '../../shared/recording/session';
 import { describeError } from './describeError';
-import { InterruptedSessionList } from './InterruptedSessionList';
 import type { InterviewLmClient } from './interviewLmClient';
-import { StartSessionForm } from './StartSessionForm';
-
-type AppInfo = Awaited<ReturnType<InterviewLmClient['app']['getInfo']>>;
+import type { EditorRecorder } from './recording/editorRecorder';
+import { DoneScreen } from './workspace/DoneScreen';
+import type { MonacoApi } from './workspace/editorFiles';
+import { saveAndSubmit, type EndedInterview, type EndStep, type Submission } from './workspace/endInterview';
+import { EndingScreen } from './workspace/EndingScreen';
+import { StartScreen } from './workspace/StartScreen';
+import { Workspace } from './workspace/Workspace';
+import { openWorkspace, type WorkspaceSession } from './workspace/workspaceSession';
 
 /** The client is passed in, so a test can hand in one over an in-memory transport. */
 export interface AppProps {
   client: InterviewLmClient;
+  /** Loads Monaco; by default the bundled one (monacoSetup), fetched when a session starts. */
+  loadMonaco?: () => Promise<MonacoApi>;
 }
 
-/**
- * The start screen: what is running and where it records, the sessions a previous run left
- * open (resume or abandon them), and a form to start a new recording. The workspace that
- * takes over once a session runs comes in a later release.
- */
-export function App({ client }: AppProps) {
-  const [info, setInfo] = useState<AppInfo | null>(null);
-  const [interrupted, setInterrupted] = useState<Session[] | null>(null);
-  const [current, setCurrent] = useState<Session | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+type Screen =
+  | { kind: 'start'; error: string | null }
+  | { kind: 'opening'; message: string }
+  | { kind: 'workspace'; workspace: WorkspaceSession }
+  | { kind: 'ending'; sessionId: string; recorder: EditorRecorder; step: EndStep | 'syncing'; error: string | null; ended: EndedInterview | null }
+  | { kind: 'done'; ended: EndedInterview };
 
-  const refreshInterrupted = useCallback(async () => setInterrupted(await client.sessions.listInterruptedSessions()), [client]);
+const loadBundledMonaco = () => import('./monacoSetup').then((module) => module.monaco);
 
-  useEffect(() => {
-    let live = true;
-    Promise.all([client.app.getInfo(), client.sessions.listInterruptedSessions()]).then(
-      ([appInfo, sessions]) => {
-        if (!live) return;
-        setInfo(appInfo);
-        setInterrupted(sessions);
-      },
-      (failure: unknown) => live && setError(describeError(failure)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [client]);
+/** The screens: Start (or Resume) → Workspace → End interview's progress → Done. */
+export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
+  const [screen, setScreen] = useState<Screen>({ kind: 'start', error: null });
+  const skipSaving = useRef<() => void>(() => {});
+  const submission = useRef<Submission>(null);
 
-  // A session can be closed from elsewhere later (the workspace, a proctor); keep the list true.
-  useEffect(
-    () =>
-      client.on('sessionClosed', ({ sessionId }) => {
-        setCurrent((session) => (session?.id === sessionId ? null : session));
-        refreshInterrupted().catch((failure: unknown) => setError(describeError(failure)));
-      }),
-    [client, refreshInterrupted],
-  );
-
-  /**
-   * Runs one session action at a time; the session it returns becomes current while it
-   * records. Resolves false when it failed (the error is shown).
-   */
-  const run = async (action: () => Promise<Session>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
+  /** Opens the workspace for a session that `begin` starts or resumes; back to Start if it fails. */
+  const open = async (message: string, begin: () => Promise<Session>, resumed: boolean) => {
+    setScreen({ kind: 'opening', message });
     try {
-      const session = await action();
-      if (session.status === 'ACTIVE') setCurrent(session);
-      await refreshInterrupted();
-      return true;
-    } catch (failure) {
-      setError(describeError(failure));
-      return false;
-    } finally {
-      setBusy(false);
+      // Monaco first: if the editor cannot load, no session is started for nothing.
+      const monaco = await loadMonaco();
+      const session = await begin();
+      setScreen({ kind: 'opening', message: 'Preparing your question…' });
+      setScreen({ kind: 'workspace', workspace: await openWorkspace(client, monaco, session, resumed) });
+    } catch (error) {
+      setScreen({ kind: 'start', error: describeError(error) });
     }
   };
 
-  return (
-    <main className="app">
-      <header className="app-header">
-        <h1>{info ? `${info.name} ${info.version}` : 'InterviewLM'}</h1>
-        {info && (
-          <p className="muted" title={info.dataDir}>
-            Recording to <code>{info.databasePath}</code>
-          </p>
-        )}
-      </header>
-
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-
-      {current && (
-        <section className="panel current">
-          <h2>Recording</h2>
-          <p>
-            Session <code>{current.id}</code> for candidate <strong>{current.candidateId}</strong>, started{' '}
-            {new Date(current.startedAt).toLocaleString()}. The coding workspace arrives in a later release.
-          </p>
-        </section>
-      )}
-
-      <section className="panel">
-        <h2>Start a session</h2>
-        <StartSessionForm disabled={busy} onStart={(candidateId) => run(() => client.sessions.createSession(candidateId))} />
-      </section>
-
-      <section className="panel">
-        <h2>Interrupted sessions</h2>
-        <InterruptedSessionList
-          sessions={interrupted}
-          disabled={busy}
-          onResume={(sessionId) => run(() => client.sessions.resumeSession(sessionId))}
-          onClose={(sessionId) => run(() => client.sessions.closeSession(sessionId, 'ABANDONED'))}
-        />
-      </section>
-    </main>
+  const close = useCallback(
+    async (sessionId: string) => {
+      setScreen((current) => (current.kind === 'ending' ? { ...current, step: 'closing', error: null } : current));
+      try {
+        const session = await client.sessions.closeSession(sessionId, 'COMPLETED');
+        const ended = { session, submission: submission.current };
+        setScreen((current) => (current.kind === 'ending' ? { ...current, step: 'syncing', ended } : current));
+      } catch (error) {
+        setScreen((current) => (current.kind === 'ending' ? { ...current, error: describeError(error) } : current));
+      }
+    },
+    [client],
   );
+
+  const end = async (workspace: WorkspaceSession, solutionFileId: string | null) => {
+    const { session, recorder } = workspace;
+    setScreen({ kind: 'ending', sessionId: session.id, recorder, step: 'saving', error: null, ended: null });
+    const skipped = new Promise<void>((resolve) => (skipSaving.current = resolve));
+    submission.current = await saveAndSubmit(client, workspace, {
+      solutionFileId,
+      skipSaving: skipped,
+      onStep: (step) => setScreen((current) => (current.kind === 'ending' ? { ...current, step } : current)),
+    });
+    await close(session.id);
+  };
+
+  // Closed from elsewhere (another window, a proctor): the workspace can no longer record.
+  const current = screen.kind === 'workspace' ? screen.workspace : null;
+  useEffect(() => {
+    if (!current) return;
+    return client.on('sessionClosed', ({ sessionId }) => {
+      if (sessionId !== current.session.id) return;
+      current.dispose();
+      void client.sessions.getSession(sessionId).then(
+        (session) => setScreen({ kind: 'done', ended: { session, submission: null } }),
+        () => setScreen({ kind: 'start', error: 'The session was closed.' }),
+      );
+    });
+  }, [client, current]);
+
+  const finish = useCallback(() => setScreen((now) => (now.kind === 'ending' && now.ended ? { kind: 'done', ended: now.ended } : now)), []);
+
+  switch (screen.kind) {
+    case 'start':
+    case 'opening':
+      return (
+        <>
+          <StartScreen
+            client={client}
+            busy={screen.kind === 'opening'}
+            error={screen.kind === 'start' ? screen.error : null}
+            onStart={(candidateId) => void open('Starting…', () => client.sessions.createSession(candidateId), false)}
+            onResume={(session) => void open('Resuming…', () => client.sessions.resumeSession(session.id), true)}
+          />
+          {screen.kind === 'opening' && (
+            <p className="opening muted" role="status" data-testid="opening">
+              {screen.message}
+            </p>
+          )}
+        </>
+      );
+    case 'workspace':
+      return <Workspace client={client} workspace={screen.workspace} onEnd={(fileId) => void end(screen.workspace, fileId)} />;
+    case 'ending':
+      return (
+        <EndingScreen
+          client={client}
+          sessionId={screen.sessionId}
+          step={screen.step}
+          recorder={screen.recorder}
+          error={screen.error}
+          onSkipSaving={() => skipSaving.current()}
+          onRetry={() => void close(screen.sessionId)}
+          onFinish={finish}
+        />
+      );
+    case 'done':
+      return <DoneScreen client={client} ended={screen.ended} onStartAgain={() => setScreen({ kind: 'start', error: null })} />;
+  }
 }

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import type { IpcBridge } from '../../shared/ipc/bridge';
 import type { InterviewLmContract } from '../../shared/ipc/contract';
 

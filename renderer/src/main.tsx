@@ -3,20 +3,33 @@
 import '@vitejs/plugin-react/preamble';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createIpcClient } from '../../shared/ipc/client';
+import { ipcContract } from '../../shared/ipc/contract';
 import { App } from './App';
-import { createInterviewLmClient } from './interviewLmClient';
+import { createInterviewLmClient, type InterviewLmClient } from './interviewLmClient';
+import { WebSocketTransport, readShellSecret } from './webSocketTransport';
 import './styles.css';
 
+/**
+ * The page's client over whichever transport hosts it: the Electron preload bridge, or the
+ * browser shell's WebSocket (its per-launch secret is in the URL's fragment); null elsewhere.
+ */
+function connect(): InterviewLmClient | null {
+  if (window.interviewlm) return createInterviewLmClient(window.interviewlm);
+  if (readShellSecret(location)) return createIpcClient(ipcContract, new WebSocketTransport({ WebSocket, location }));
+  return null;
+}
+
 const root = createRoot(document.getElementById('root')!);
-const bridge = window.interviewlm;
+const client = connect();
 
 root.render(
   <StrictMode>
-    {bridge ? (
-      <App client={createInterviewLmClient(bridge)} />
+    {client ? (
+      <App client={client} />
     ) : (
       <main className="app">
-        <p className="error">This page runs inside the InterviewLM app: its preload API is missing.</p>
+        <p className="error">This page runs inside the InterviewLM app, or from the link the browser shell prints (it carries the connection's secret).</p>
       </main>
     )}
   </StrictMode>,

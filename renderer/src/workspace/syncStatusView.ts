@@ -1,0 +1,42 @@
+import type { SyncStatus } from '../../../shared/sync/syncStatus';
+
+/** How a sync status reads to the candidate. */
+export interface SyncStatusView {
+  label: string;
+  /** Uploaded share, 0..1, while syncing; null otherwise. */
+  progress: number | null;
+  tone: 'neutral' | 'busy' | 'warning' | 'ok';
+  detail: string | null;
+}
+
+/** The indicator's words for each state: local only, offline with pending, syncing n of m, synced. */
+export function describeSyncStatus(status: SyncStatus | null): SyncStatusView {
+  if (!status) return { label: 'Checking sync…', progress: null, tone: 'neutral', detail: null };
+  switch (status.state) {
+    case 'local_only':
+      return { label: 'Local only', progress: null, tone: 'neutral', detail: 'Saved on this computer; no cloud storage is set up.' };
+    case 'offline': {
+      const retry = status.retryInMs === null ? '' : `, retrying in ${Math.ceil(status.retryInMs / 1000)} s`;
+      return { label: `Offline · ${status.pendingEvents} pending`, progress: null, tone: 'warning', detail: `Everything is saved on this computer and will upload when the network is back${retry}.` };
+    }
+    case 'syncing': {
+      const total = Math.max(status.objectsTotal, status.objectsUploaded);
+      return {
+        label: `Syncing ${status.objectsUploaded} of ${total}`,
+        progress: total === 0 ? 0 : status.objectsUploaded / total,
+        tone: 'busy',
+        detail: status.pendingEvents > 0 ? `${status.pendingEvents} events waiting to upload.` : null,
+      };
+    }
+    case 'synced':
+      return { label: 'Synced', progress: 1, tone: 'ok', detail: status.syncedAt ? `Uploaded at ${new Date(status.syncedAt).toLocaleTimeString()}.` : null };
+    case 'auth_failed':
+    case 'bucket_missing':
+      return { label: 'Sync stopped', progress: null, tone: 'warning', detail: status.message ?? 'Cloud storage refused the upload; the recording is safe on this computer.' };
+  }
+}
+
+/** True once nothing more will upload without help: synced, or no storage to upload to. */
+export function isSyncSettled(status: SyncStatus | null): boolean {
+  return status?.state === 'synced' || status?.state === 'local_only';
+}

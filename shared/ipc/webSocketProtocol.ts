@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { IpcResultSchema, type IpcResult } from './channel';
+
+/**
+ * The wire format of the browser shell: the IPC contract carried as JSON text frames over one
+ * WebSocket. Both ends parse every frame with these schemas. The contract itself is not
+ * repeated here: a frame names a channel by its wire name and the router validates the rest.
+ */
+
+/** Where the shell accepts the WebSocket upgrade. */
+export const IPC_WEBSOCKET_PATH = '/ipc';
+
+/**
+ * The page presents the per-launch secret as its `Sec-WebSocket-Protocol`: the one header a
+ * browser's WebSocket lets a page set. The server echoes it back, as browsers require.
+ */
+export const SECRET_SUBPROTOCOL_PREFIX = 'interviewlm.';
+
+/** The name of the secret in the page's URL fragment (`#secret=...`), which browsers never send to a server. */
+export const SECRET_FRAGMENT_PARAMETER = 'secret';
+
+/** What a secret looks like: 32 random bytes as lowercase hex. */
+export const SECRET_PATTERN = /^[0-9a-f]{64}$/;
+
+/** The close code (RFC 6455 "policy violation") for a frame that breaks this protocol. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+
+/** The `Sec-WebSocket-Protocol` value that carries `secret`. */
+export function secretSubprotocol(secret: string): string {
+  return `${SECRET_SUBPROTOCOL_PREFIX}${secret}`;
+}
+
+/**
+ * Client → server: call a channel. `id` is chosen by the client, unique per call, and reused
+ * verbatim when the call is resent after a reconnect, so the server can answer a repeat from
+ * its memory instead of running it twice.
+ */
+export const InvokeMessageSchema = z.strictObject({
+  type: z.literal('invoke'),
+  id: z.string().min(1).max(128),
+  channel: z.string().min(1).max(200),
+  // Contract tuples are short; the bound keeps a hostile frame from costing anything.
+  args: z.array(z.unknown()).max(32),
+});
+export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
+
+/** Every message a client may send. */
+export const ClientMessageSchema = InvokeMessageSchema;
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+
+/** Server → client: the outcome of the invoke with the same `id`, errors as data. */
+export const ResultMessageSchema = z.strictObject({
+  type: z.literal('result'),
+  id: z.string().min(1).max(128),
+  result: IpcResultSchema,
+});
+
+/** Server → client: a contract event, pushed to every connected page. */
+export const EventMessageSchema = z.strictObject({
+  type: z.literal('event'),
+  event: z.string().min(1).max(200),
+  payload: z.unknown(),
+});
+
+/** Every message a server may send. */
+export const ServerMessageSchema = z.discriminatedUnion('type', [ResultMessageSchema, EventMessageSchema]);
+
+/** A server message as the client handles it; `result` typed as the transports' `IpcResult`. */
+export type ServerMessage = { type: 'result'; id: string; result: IpcResult } | { type: 'event'; event: string; payload: unknown };
+
+/** Parses one text frame from a client; null when it is not JSON or not a client message. */
+export function parseClientMessage(text: string): ClientMessage | null {
+  const parsed = ClientMessageSchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : null;
+}
+
+/** Parses one text frame from the server; null when it is not JSON or not a server message. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  const parsed = ServerMessageSchema.safeParse(parseJson(text));
+  return parsed.success ? (parsed.data as ServerMessage) : null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
