@@ -30,6 +30,9 @@ export const BENCH_TARGETS: Readonly<Record<string, BenchTarget>> = {
   'ai.ttft_overhead_ms': { comparison: '<=', threshold: 2 },
   'ai.total_overhead_ratio': { comparison: '<=', threshold: 1.05 },
   'ai.abort_ms': { comparison: '<=', threshold: 50 },
+  'app.editor_ready_ms': { comparison: '<=', threshold: 1500 },
+  'app.keystroke_p99_ms': { comparison: '<=', threshold: 16 },
+  'app.keystrokes_recorded_ratio': { comparison: '>=', threshold: 1 },
 };
 
 /** Whether a figure meets its target; null when it has none. */

@@ -9,6 +9,7 @@ import { formatResultsTable, type BenchResult } from './benchResult';
 import { runRecorderBench } from './recorderBench';
 import { runReplayBench } from './replayBench';
 import { runAiBench } from './aiBench';
+import { runAppBench } from './appBench';
 import { runExecBench } from './execBench';
 import { runSyncBench } from './syncBench';
 import { formatNumber } from './stats';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     ['sync', runSyncBench],
     ['exec', runExecBench],
     ['ai', runAiBench],
+    ['app', runAppBench],
   ] as const) {
     if (only.size > 0 && !only.has(name)) continue;
     const benchStartedAt = performance.now();

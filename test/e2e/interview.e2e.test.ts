@@ -88,9 +88,15 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
     await page.keyboard.press('Delete');
     // Pasted, as a candidate might: typing it would have Monaco auto-indent and auto-close brackets.
     await page.evaluate((text) => {
-      const clipboardData = new DataTransfer();
+      // Runs in the page; this file is compiled without DOM types.
+      const window = globalThis as unknown as {
+        DataTransfer: new () => { setData(type: string, value: string): void };
+        ClipboardEvent: new (type: string, init: Record<string, unknown>) => unknown;
+        document: { activeElement: { dispatchEvent(event: unknown): boolean } };
+      };
+      const clipboardData = new window.DataTransfer();
       clipboardData.setData('text/plain', text);
-      document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
+      window.document.activeElement.dispatchEvent(new window.ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
     }, question.referenceSolution[language]);
     await page.keyboard.press('ControlOrMeta+End');
     // And some keystrokes, one key at a time, as a candidate types.
