@@ -6,6 +6,7 @@ import { loadConfig } from '../../../../electron/services/config';
 import { createServices, type Services } from '../../../../electron/services/container';
 import type { FunctionTestCase } from '../../../../shared/execution/testCases';
 import { modalLoopbackEnvironment, startModalLoopbackServer, type ModalLoopbackServer } from '../../../helpers/modalLoopbackServer';
+import { EnvironmentOverrides } from '../../../helpers/environmentOverrides';
 import { rejectionOf } from '../../../helpers/tempServices';
 
 /*
@@ -22,25 +23,16 @@ const ADD_CASES: FunctionTestCase[] = [
 describe('executeCode with Modal configured', () => {
   let server: ModalLoopbackServer;
   let scratch: string;
-  const saved = new Map<string, string | undefined>();
-  const setEnv = (name: string, value: string | undefined) => {
-    if (!saved.has(name)) saved.set(name, process.env[name]);
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  };
+  const environment = new EnvironmentOverrides();
 
   beforeAll(async () => {
     server = await startModalLoopbackServer();
     scratch = mkdtempSync(join(tmpdir(), 'interviewlm-modal-service-'));
-    for (const [name, value] of Object.entries(modalLoopbackEnvironment(server, scratch))) setEnv(name, value);
-    setEnv('MODAL_PROFILE', undefined);
+    environment.setAll({ ...modalLoopbackEnvironment(server, scratch), MODAL_PROFILE: undefined });
   });
   afterAll(async () => {
     await server.close();
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    environment.restore();
     rmSync(scratch, { recursive: true, force: true });
   });
 

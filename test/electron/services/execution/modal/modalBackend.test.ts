@@ -7,6 +7,7 @@ import { AppError } from '../../../../../shared/errors';
 import { DEFAULT_RUN_LIMITS, type HarnessRequest, type HarnessResponse, type HarnessWireRequest } from '../../../../../electron/services/execution/harnessProtocol';
 import { ModalExecutionBackend } from '../../../../../electron/services/execution/modal/modalBackend';
 import { ModalSdkClient } from '../../../../../electron/services/execution/modal/modalSdkClient';
+import { EnvironmentOverrides } from '../../../../helpers/environmentOverrides';
 import type {
   RemoteExecOptions,
   RemoteExecResult,
@@ -282,30 +283,21 @@ describe('ModalExecutionBackend through the real Modal SDK, against a loopback M
   // The real harness scripts, as the app ships them.
   const harnessDir = join(repoRoot, 'resources/execution');
   let backend: ModalExecutionBackend;
-  const savedEnv = new Map<string, string | undefined>();
-  const setEnv = (name: string, value: string | undefined) => {
-    if (!savedEnv.has(name)) savedEnv.set(name, process.env[name]);
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  };
+  const environment = new EnvironmentOverrides();
   const sdkClient = (tokenSecret = server.tokenSecret) => new ModalSdkClient({ tokenId: server.tokenId, tokenSecret, logger: quietLogger });
 
   beforeAll(async () => {
     server = await startModalLoopbackServer();
     scratch = mkdtempSync(join(tmpdir(), 'interviewlm-modal-sdk-'));
     // Only this test process's environment: the SDK reads it, and its config file at import.
-    for (const [name, value] of Object.entries(modalLoopbackEnvironment(server, scratch))) setEnv(name, value);
-    for (const name of ['MODAL_PROFILE', 'MODAL_ENVIRONMENT']) setEnv(name, undefined);
+    environment.setAll({ ...modalLoopbackEnvironment(server, scratch), MODAL_PROFILE: undefined, MODAL_ENVIRONMENT: undefined });
     backend = new ModalExecutionBackend({ client: sdkClient(), harnessDir });
   });
 
   afterAll(async () => {
     await backend?.close();
     await server?.close();
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    environment.restore();
     rmSync(scratch, { recursive: true, force: true });
   });
 
