@@ -27,6 +27,9 @@ type Screen =
 
 const loadBundledMonaco = () => import('./monacoSetup').then((module) => module.monaco);
 
+/** The session this tab is recording, kept across a reload of the page (not across tabs or restarts). */
+const CURRENT_SESSION_KEY = 'interviewlm.currentSession';
+
 /** The screens: Start (or Resume) → Workspace → End interview's progress → Done. */
 export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
   const [screen, setScreen] = useState<Screen>({ kind: 'start', error: null });
@@ -40,6 +43,7 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
       // Monaco first: if the editor cannot load, no session is started for nothing.
       const monaco = await loadMonaco();
       const session = await begin();
+      sessionStorage.setItem(CURRENT_SESSION_KEY, session.id);
       setScreen({ kind: 'opening', message: 'Preparing your question…' });
       setScreen({ kind: 'workspace', workspace: await openWorkspace(client, monaco, session, resumed) });
     } catch (error) {
@@ -52,6 +56,7 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
       setScreen((current) => (current.kind === 'ending' ? { ...current, step: 'closing', error: null } : current));
       try {
         const session = await client.sessions.closeSession(sessionId, 'COMPLETED');
+        sessionStorage.removeItem(CURRENT_SESSION_KEY);
         const ended = { session, submission: submission.current };
         setScreen((current) => (current.kind === 'ending' ? { ...current, step: 'syncing', ended } : current));
       } catch (error) {
@@ -72,6 +77,23 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
     });
     await close(session.id);
   };
+
+  // A reload mid-interview: the session this tab was recording carries on where it was.
+  const reopened = useRef(false);
+  useEffect(() => {
+    if (reopened.current) return;
+    reopened.current = true;
+    const sessionId = sessionStorage.getItem(CURRENT_SESSION_KEY);
+    if (!sessionId) return;
+    void client.sessions.getSession(sessionId).then(
+      (session) => {
+        if (session.status === 'ACTIVE') void open('Resuming…', () => client.sessions.resumeSession(sessionId), true);
+        else sessionStorage.removeItem(CURRENT_SESSION_KEY);
+      },
+      () => sessionStorage.removeItem(CURRENT_SESSION_KEY),
+    );
+    // Once, on load (the ref also keeps StrictMode's second mount from opening it twice).
+  }, []);
 
   // Closed from elsewhere (another window, a proctor): the workspace can no longer record.
   const current = screen.kind === 'workspace' ? screen.workspace : null;

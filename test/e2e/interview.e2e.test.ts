@@ -157,4 +157,40 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
     expect(requests.offLoopback).toEqual([]);
     expect(requests.all.length).toBeGreaterThan(3);
   }, 240_000);
+
+  it('a reload mid-interview loses no keystroke and carries on in the same session', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    try {
+      await tab.goto(shell.url);
+      await tab.getByTestId('candidate-input').fill('cand_reload');
+      await tab.getByTestId('start-button').click();
+      await tab.locator('[data-testid="editor"] .monaco-editor').waitFor({ timeout: 20_000 });
+      const sessionId = services.database.db.prepare<[], { id: string }>("SELECT id FROM sessions WHERE candidate_id = 'cand_reload'").get()!.id;
+      await tab.locator('[data-testid="editor"] .monaco-editor').click();
+      await tab.keyboard.press('ControlOrMeta+End');
+      // Typed, then reloaded at once: the last keys are still in the recorder's batch.
+      await tab.keyboard.type('\nzq before reload');
+      await tab.reload();
+      await tab.locator('[data-testid="editor"] .monaco-editor').waitFor({ timeout: 20_000 });
+      await tab.locator('[data-testid="editor"] .monaco-editor').click();
+      await tab.keyboard.press('ControlOrMeta+End');
+      await tab.keyboard.type('\nzq after reload', { delay: 5 });
+      const inserted = () =>
+        services.replay
+          .getAllEvents(sessionId)
+          .filter((event) => event.type === 'code_edit')
+          .flatMap((event) => (event.data as { changes: { text: string }[] }).changes.map((change) => change.text))
+          .join('');
+      await expect.poll(inserted, { timeout: 10_000 }).toContain('zq after reload');
+      expect(inserted()).toContain('zq before reload');
+      // One session throughout, still recording, its chain intact.
+      expect(services.database.db.prepare("SELECT count(*) FROM sessions WHERE candidate_id = 'cand_reload'").pluck().get()).toBe(1);
+      expect(await services.sessions.getSession(sessionId)).toMatchObject({ status: 'ACTIVE' });
+      expect(await services.sessions.verifySession(sessionId)).toMatchObject({ valid: true });
+      await tab.screenshot({ path: join(SCREENSHOTS, '7-after-reload.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -285,6 +285,26 @@ export class EditorRecorder {
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
+  /**
+   * The page is going away (a reload, a closed window): there is no time to wait for answers,
+   * so everything held back or queued is sent at once, in order (the main process records
+   * calls in the order they arrive), and the recorder stops. Without this, the last batch of
+   * edits and whatever queued behind the call in flight would be lost with the page.
+   */
+  unload(): void {
+    if (!this.recording) return;
+    const sessionId = this.session!;
+    this.flushBatch();
+    for (const kind of ['cursor', 'selection'] as const) this.sendThrottled(kind);
+    // The head is in flight already (pump runs on every push), unless a retry is waiting.
+    const unsent = this.queue.slice(this.inFlight ? 1 : 0);
+    for (const item of unsent) {
+      const call = item.kind === 'event' ? this.deps.sink.record(sessionId, item.event) : this.deps.sink.snapshot(sessionId, item.snapshot);
+      call.catch(() => {});
+    }
+    this.dispose();
+  }
+
   /** Stops recording: timers cleared, anything still queued dropped, `flush` waiters released. */
   dispose(): void {
     this.disposed = true;

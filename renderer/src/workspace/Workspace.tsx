@@ -61,13 +61,16 @@ export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
     const focus = () => recorder.focused('window');
     const blur = () => recorder.blurred('window');
     const visibility = () => recorder.visibilityChanged(document.visibilityState === 'visible');
+    const unload = () => recorder.unload();
     window.addEventListener('focus', focus);
     window.addEventListener('blur', blur);
     document.addEventListener('visibilitychange', visibility);
+    window.addEventListener('pagehide', unload);
     return () => {
       window.removeEventListener('focus', focus);
       window.removeEventListener('blur', blur);
       document.removeEventListener('visibilitychange', visibility);
+      window.removeEventListener('pagehide', unload);
     };
   }, [recorder]);
 

@@ -136,6 +136,24 @@ describe('EditorRecorder', () => {
     expect(recorder.pendingCount).toBe(0);
   });
 
+  it('sends everything held or queued at once when the page unloads, in order, without waiting for answers', async () => {
+    const { doc } = setup();
+    // A sink that never answers: the page is going away, nothing will come back.
+    const sent: string[] = [];
+    const hanging = { record: (_: string, event: EventInput) => (sent.push(event.type), new Promise<never>(() => {})), snapshot: () => new Promise<never>(() => {}) };
+    const unloading = new EditorRecorder({ sink: hanging, clock: new FakeClock(), readFile: () => null });
+    unloading.start('ses_unload');
+    unloading.focused('window'); // in flight, never answered
+    unloading.blurred('window'); // queued behind it
+    unloading.contentChanged(doc.fileId, doc.type('ab')); // held in the 50 ms batch
+    expect(sent).toEqual(['focus']);
+    unloading.unload();
+    expect(sent).toEqual(['focus', 'blur', 'code_edit']);
+    // Stopped: nothing more is recorded, and nothing is sent twice.
+    unloading.focused('window');
+    expect(sent).toEqual(['focus', 'blur', 'code_edit']);
+  });
+
   it('batches content changes into one code_edit per 50 ms', async () => {
     const { recorder, sink, clock, doc } = setup();
     recorder.start('s1');
