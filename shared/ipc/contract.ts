@@ -50,6 +50,9 @@ export const EventPageQuerySchema = z.strictObject({
   types: z.array(z.string()).max(64).optional(),
 });
 
+/** Code to run against one of the session candidate's questions. */
+const QuestionRunSchema = z.strictObject({ questionId: z.string().min(1).max(100), code: z.string(), language: QuestionLanguageSchema });
+
 /** What an export wrote. */
 export const SessionExportSchema = z.object({
   path: z.string(),
@@ -173,12 +176,12 @@ export const ipcContract = {
       start: channel({ doc: 'Marks the question started (its timer begins).', request: z.tuple([z.string().min(1).max(100)]), response: AssignedPublicQuestionSchema }),
       runTests: channel({
         doc: "Runs the code against the question's cases, hidden ones included (verdicts only), and records the run.",
-        request: z.tuple([SessionIdSchema, z.strictObject({ questionId: z.string().min(1).max(100), code: z.string(), language: QuestionLanguageSchema })]),
+        request: z.tuple([SessionIdSchema, QuestionRunSchema]),
         response: ExecutionResultSchema,
       }),
       submit: channel({
         doc: 'Runs every case once more and completes the question with the share that passed as its score.',
-        request: z.tuple([SessionIdSchema, z.strictObject({ questionId: z.string().min(1).max(100), code: z.string(), language: QuestionLanguageSchema })]),
+        request: z.tuple([SessionIdSchema, QuestionRunSchema]),
         response: z.object({ question: AssignedPublicQuestionSchema, result: ExecutionResultSchema }),
       }),
     },

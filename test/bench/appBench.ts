@@ -5,6 +5,7 @@ import { createIpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices } from '../../electron/services/container';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext } from '../helpers/chromium';
+import { recordedText } from '../helpers/recordedText';
 import type { BenchResult } from './benchResult';
 import { formatMs, formatNumber, summarize } from './stats';
 import { withTempDir } from './withTempDir';
@@ -84,7 +85,7 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       await page!.keyboard.press('ControlOrMeta+End');
       await page!.keyboard.press('Enter');
       await page!.evaluate(installKeyProbe);
-      const typedBefore = insertedText(services, sessionId).length;
+      const typedBefore = recordedText(services, sessionId).length;
       const count = options.typingRate * options.typingSeconds;
       const interval = 1000 / options.typingRate;
       const startedAt = performance.now();
@@ -100,7 +101,7 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       // What the recorder holds once its batches are in (End interview would flush; waiting is enough here).
       let recorded = 0;
       for (let attempt = 0; attempt < 100; attempt++) {
-        recorded = insertedText(services, sessionId).length - typedBefore;
+        recorded = recordedText(services, sessionId).length - typedBefore;
         if (recorded >= count) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -133,13 +134,4 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       await services.shutdown();
     }
   });
-}
-
-/** Every character the session's code_edit events inserted, in order. */
-function insertedText(services: ReturnType<typeof createServices>, sessionId: string): string {
-  return services.replay
-    .getAllEvents(sessionId)
-    .filter((event) => event.type === 'code_edit')
-    .flatMap((event) => (event.data as { changes: { text: string }[] }).changes.map((change) => change.text))
-    .join('');
 }

@@ -9,6 +9,7 @@ import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
 import { startAnthropicLoopbackServer, type AnthropicLoopbackServer } from '../helpers/anthropicLoopbackServer';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
+import { recordedText } from '../helpers/recordedText';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rverServer';
 import { makeTempDir } from '../helpers/tempServices';
 
@@ -142,10 +143,7 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
     const local = services.replay.getAllEvents(sessionId);
     const downloaded = await services.storage!.downloadSessionRecording(sessionId);
     expect(downloaded.events).toEqual(local);
-    const typed = local
-      .filter((event) => event.type === 'code_edit')
-      .flatMap((event) => (event.data as { changes: { text: string }[] }).changes.map((change) => change.text))
-      .join('');
+    const typed = recordedText(services, sessionId);
     expect(typed).toContain('checked by hand');
     expect(typed).toContain('offline for a while');
     expect(typed).toContain(' and more');
@@ -176,12 +174,7 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
       await tab.locator('[data-testid="editor"] .monaco-editor').click();
       await tab.keyboard.press('ControlOrMeta+End');
       await tab.keyboard.type('\nzq after reload', { delay: 5 });
-      const inserted = () =>
-        services.replay
-          .getAllEvents(sessionId)
-          .filter((event) => event.type === 'code_edit')
-          .flatMap((event) => (event.data as { changes: { text: string }[] }).changes.map((change) => change.text))
-          .join('');
+      const inserted = () => recordedText(services, sessionId);
       await expect.poll(inserted, { timeout: 10_000 }).toContain('zq after reload');
       expect(inserted()).toContain('zq before reload');
       // One session throughout, still recording, its chain intact.

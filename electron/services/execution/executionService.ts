@@ -188,7 +188,7 @@ export class ExecutionService {
 
   /** Every sandbox this app has started and not destroyed. */
   async listActiveSandboxes(): Promise<SandboxInfo[]> {
-    return [...[...this.sandboxes.values()].map((sandbox) => sandbox.info), ...this.remoteSandboxes.values()];
+    return this.allSandboxes();
   }
 
   /** Each language and whether this machine (or Modal) can run it, with the reason when not. */
@@ -222,6 +222,10 @@ export class ExecutionService {
     const remote = [...this.remoteSandboxes.keys()];
     this.remoteSandboxes.clear();
     await Promise.allSettled(remote.map((id) => this.deps.remote!.destroySandbox(id)));
+  }
+
+  private allSandboxes(): SandboxInfo[] {
+    return [...[...this.sandboxes.values()].map((sandbox) => sandbox.info), ...this.remoteSandboxes.values()];
   }
 
   private languageOf(language: string): Language {
@@ -286,7 +290,7 @@ export class ExecutionService {
 
   private sandboxFor(sessionId: string | undefined, language: Language): SandboxInfo | null {
     if (!sessionId) return null;
-    for (const info of [...[...this.sandboxes.values()].map((sandbox) => sandbox.info), ...this.remoteSandboxes.values()]) {
+    for (const info of this.allSandboxes()) {
       if (info.sessionId === sessionId && info.language === language) return info;
     }
     return null;
