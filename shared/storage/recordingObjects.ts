@@ -11,7 +11,10 @@ import { RecordedEventSchema } from '../recording/eventTypes';
  *
  * Chunk keys are deterministic (zero-padded seqs), so uploading a chunk twice is harmless.
  * Chunks exist only while a session runs: once the consolidated recording is stored and
- * verified, the manifest names it alone and the chunks are removed. The recording's codec
+ * verified, the manifest names it alone and the chunks are removed. Sync writes the manifest
+ * twice: inside the recording's own metadata (`manifest`, electron/services/storage/manifestMetadata.ts), so the
+ * recording and its manifest reach storage in one atomic PUT, and as manifest.json, a
+ * readable copy written once the session is SYNCED. The recording's codec
  * is in its metadata (`codec`): RECORDING_CODEC when the seed's uploadSessionRecording
  * wrote it, SEGMENTED_RECORDING_CODEC when sync did.
  */
@@ -37,6 +40,7 @@ export function recordingKey(prefix: string): string {
   return `${prefix}recording`;
 }
 
+/** The key of the session's manifest.json. */
 export function manifestKey(prefix: string): string {
   return `${prefix}manifest.json`;
 }
@@ -99,3 +103,4 @@ export const RecordingManifestSchema = z.object({
   stats: z.record(z.string(), z.unknown()),
 });
 export type RecordingManifest = z.infer<typeof RecordingManifestSchema>;
+

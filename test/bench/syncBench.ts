@@ -1,4 +1,6 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -8,7 +10,7 @@ import { createServices, type Services } from '../../electron/services/container
 import { openSqlite } from '../../electron/services/db/sqlite';
 import { decodeSegmentedRecording } from '../../electron/services/storage/segmentedRecording';
 import { S3ObjectStore, s3ClientConfig, type S3ObjectStoreOptions } from '../../electron/services/storage/s3ObjectStore';
-import { DEFAULT_SYNC_SETTINGS, SyncEngine } from '../../electron/services/sync/syncEngine';
+import { DEFAULT_SYNC_SETTINGS, SyncEngine, type SyncObjectStore } from '../../electron/services/sync/syncEngine';
 import { WorkerSyncRunner } from '../../electron/services/sync/workerSyncRunner';
 import type { EventInput, RecordedEvent } from '../../shared/recording/eventTypes';
 import { manifestKey, recordingKey, sessionPrefix } from '../../shared/storage/recordingObjects';
@@ -25,7 +27,7 @@ import {
 } from '../../electron/services/storage/columnarRecording';
 import { formatMs, formatNumber, summarize } from './stats';
 import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, recordStep, type SessionStep, type SyntheticSession } from './syntheticSession';
-import { TimedObjectStore } from './timedObjectStore';
+import { TimedObjectStore, type StoreTimings } from './timedObjectStore';
 import { withTempDir } from './withTempDir';
 
 /** How the sync bench is sized; the defaults are what `npm run bench` uses. */
@@ -34,8 +36,8 @@ export interface SyncBenchOptions {
   /** Events in the 60-minute session (the replay bench's two hours hold 110,000). */
   hourEvents: number;
   twoHourEvents: number;
-  /** Raw PutObjects timed for the close baseline; the median is used. */
-  rawPuts: number;
+  /** Closes of copies of the two-hour session, each followed by a raw PutObject of its recording; medians are compared. */
+  closeRounds: number;
   /** The paced runs: events per second, for how long, after a warm-up that is not counted. */
   pacedRatePerSecond: number;
   /** Paced rounds, each one run with S3 up and one with it down (alternating which goes first); samples pooled. */
@@ -49,7 +51,7 @@ export const DEFAULT_SYNC_BENCH_OPTIONS: SyncBenchOptions = {
   seed: 2024,
   hourEvents: 55_000,
   twoHourEvents: 110_000,
-  rawPuts: 5,
+  closeRounds: 7,
   pacedRatePerSecond: 2_000,
   pacedRounds: 5,
   pacedSeconds: 4,
@@ -132,17 +134,17 @@ async function closeAndSync(session: SyncedSession): Promise<void> {
 
 
 /** What storage holds for a session once it is SYNCED (the recording and the manifest, nothing else), and the recording's bytes. */
-async function storedObjects(session: SyncedSession) {
-  const objects = await session.store.list(session.prefix);
-  const key = recordingKey(session.prefix);
-  const recording = await session.store.get(key);
+async function storedObjects(store: SyncObjectStore, prefix: string) {
+  const objects = await store.list(prefix);
+  const key = recordingKey(prefix);
+  const recording = await store.get(key);
   if (!recording) throw new Error('no consolidated recording in storage');
-  const others = objects.filter((object) => object.key !== key && object.key !== manifestKey(session.prefix));
+  const others = objects.filter((object) => object.key !== key && object.key !== manifestKey(prefix));
   if (others.length > 0) throw new Error(`storage still holds ${others.length} other object(s) for the session, ${others[0]!.key} first`);
   return {
     count: objects.length,
     recordingBytes: recording.body.byteLength,
-    manifestBytes: objects.filter((object) => object.key === manifestKey(session.prefix)).reduce((total, object) => total + object.size, 0),
+    manifestBytes: objects.filter((object) => object.key === manifestKey(prefix)).reduce((total, object) => total + object.size, 0),
     totalBytes: objects.reduce((total, object) => total + object.size, 0),
     recording: recording.body,
     segments: (JSON.parse(new TextDecoder().decode(recording.body.subarray(4, 4 + new DataView(recording.body.buffer, recording.body.byteOffset).getUint32(0)))) as { segments: unknown[] }).segments.length,
@@ -176,7 +178,7 @@ async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions):
     const session = await recordWhileSyncing(dir, s3.storage, script);
     try {
       await closeAndSync(session);
-      const stored = await storedObjects(session);
+      const stored = await storedObjects(session.store, session.prefix);
       const events = session.services.replay.getAllEvents(session.sessionId);
       const decoded = decodeSegmentedRecording(stored.recording, recordingKey(session.prefix)).events;
       if (decoded.length !== events.length || decoded.at(-1)?.hash !== events.at(-1)?.hash) throw new Error('the stored recording is not the local one');
@@ -219,71 +221,130 @@ async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions):
   });
 }
 
-/** sync.close_upload_overhead, on a two-hour session. */
+/** One close of a copy of the recorded two-hour session, timed until SYNCED. */
+interface TimedClose {
+  closeMs: number;
+  eventCount: number;
+  /** The whole pass, clean-up included. */
+  passMs: number;
+  /** Storage requests until SYNCED, and in the whole pass. */
+  untilSynced: StoreTimings;
+  wholePass: StoreTimings;
+}
+
+/**
+ * Opens a copy of the recorded session's database as the app would after a restart, lets the
+ * engine pass once while the session is still open (as the worker does every second; this
+ * leaves the events after the last sealed segment compressed as its provisional tail), warms
+ * the S3 client with one HEAD, then closes the session and times it to the synced status.
+ */
+async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script: SyntheticSession): Promise<TimedClose> {
+  let now = SESSION_START + script.durationMs;
+  const services = createServices(configForDataDir(dataDir), { now: () => now });
+  const db = openSqlite(services.config.databasePath);
+  const s3 = new S3ObjectStore(storage);
+  const store = new TimedObjectStore(s3);
+  let syncedAt: number | null = null;
+  let untilSynced: StoreTimings | null = null;
+  const engine = new SyncEngine({
+    db,
+    store,
+    now: () => now,
+    onStatus: (status) => {
+      if (status.state !== 'synced' || syncedAt !== null) return;
+      syncedAt = performance.now();
+      untilSynced = structuredClone(store.timings);
+    },
+  });
+  try {
+    const [session] = await services.sessions.listInterruptedSessions();
+    if (!session) throw new Error('the copied database holds no open session');
+    await engine.syncNow();
+    await store.head(recordingKey(sessionPrefix(session.id, session.startedAt)));
+    store.reset();
+    now += 1_000;
+    const startedAt = performance.now();
+    await services.sessions.closeSession(session.id, 'COMPLETED');
+    await engine.syncNow();
+    const passMs = performance.now() - startedAt;
+    const { syncState, lastSeq } = await services.sessions.getSession(session.id);
+    if (syncedAt === null || untilSynced === null || syncState !== 'SYNCED') throw new Error(`the session did not sync (${syncState}): ${engine.haltedBy?.message ?? 'no synced status'}`);
+    return { closeMs: (syncedAt as number) - startedAt, eventCount: lastSeq, passMs, untilSynced, wholePass: structuredClone(store.timings) };
+  } finally {
+    await engine.stop();
+    s3.dispose();
+    db.close();
+    services.dispose();
+  }
+}
+
+/**
+ * sync.close_upload_overhead, on a two-hour session. One session is recorded while an engine
+ * syncs it, and its database is snapshotted while it is still open; each round then closes a
+ * fresh copy of that snapshot and, right after, times one raw PutObject of the same recording,
+ * so both sides of the ratio see the same moment of a shared machine. Medians of the rounds.
+ */
 async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions): Promise<BenchResult[]> {
   const script = generateSyntheticSession({ seed: options.seed, targetEvents: options.twoHourEvents, durationMs: 2 * 60 * 60 * 1000 });
   return withTempDir('interviewlm-bench-sync-close-', async (dir) => {
     const recordStartedAt = performance.now();
-    const session = await recordWhileSyncing(dir, s3.storage, script);
+    const recorded = await recordWhileSyncing(join(dir, 'recorded'), s3.storage, script);
     const recordMs = performance.now() - recordStartedAt;
+    const snapshot = join(dir, 'open-session.sqlite');
+    let pendingAtClose: number;
     try {
-      const before = session.engine.statusOf(session.sessionId)!;
-      session.store.reset();
-      let syncedAt: number | null = null;
-      let timingsAtSynced = session.store.timings;
-      session.onStatus((status) => {
-        if (status.sessionId !== session.sessionId || status.state !== 'synced') return;
-        syncedAt = performance.now();
-        timingsAtSynced = structuredClone(session.store.timings);
-      });
-      const startedAt = performance.now();
-      await closeAndSync(session);
-      const passMs = performance.now() - startedAt;
-      if (syncedAt === null) throw new Error('no synced status');
-      const closeMs = (syncedAt as number) - startedAt;
-      const timings = timingsAtSynced;
-      const cleanUp = structuredClone(session.store.timings);
-      const stored = await storedObjects(session);
-      const { eventCount } = await session.services.sessions.getSessionStats(session.sessionId);
+      pendingAtClose = recorded.engine.statusOf(recorded.sessionId)!.pendingEvents;
+      recorded.services.database.db.prepare('VACUUM INTO ?').run(snapshot);
+    } finally {
+      recorded.dispose();
+    }
 
-      // The baseline: the recording's bytes in one PutObject, on a warm client of the same configuration.
-      const client = new S3Client(s3ClientConfig(s3.storage));
-      const putMs: number[] = [];
-      try {
-        const put = (key: string, body: Uint8Array) =>
-          client.send(new PutObjectCommand({ Bucket: s3.storage.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: 'application/gzip' }));
-        await put('bench/warm-up', new Uint8Array(16));
-        for (let i = 0; i < options.rawPuts; i++) {
-          const putStartedAt = performance.now();
-          await put(`bench/raw-put-${i}.json.gz`, stored.recording);
-          putMs.push(performance.now() - putStartedAt);
-        }
-      } finally {
-        client.destroy();
+    const client = new S3Client(s3ClientConfig(s3.storage));
+    const reader = new S3ObjectStore(s3.storage);
+    const closes: TimedClose[] = [];
+    const putMs: number[] = [];
+    let stored: Awaited<ReturnType<typeof storedObjects>> | null = null;
+    try {
+      const put = (key: string, body: Uint8Array) =>
+        client.send(new PutObjectCommand({ Bucket: s3.storage.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: 'application/gzip' }));
+      await put('bench/warm-up', new Uint8Array(16));
+      for (let round = 0; round < options.closeRounds; round++) {
+        const copyDir = join(dir, `close-${round}`);
+        mkdirSync(copyDir);
+        copyFileSync(snapshot, configForDataDir(copyDir).databasePath);
+        closes.push(await closeCopy(copyDir, s3.storage, script));
+        stored ??= await storedObjects(reader, recorded.prefix);
+        const putStartedAt = performance.now();
+        await put(`bench/raw-put-${round}`, stored.recording);
+        putMs.push(performance.now() - putStartedAt);
       }
-      const rawPut = summarize(putMs);
-      const operations = Object.entries(timings.byOperation)
+    } finally {
+      client.destroy();
+      reader.dispose();
+    }
+    const close = summarize(closes.map((run) => run.closeMs));
+    const rawPut = summarize(putMs);
+    const first = closes[0]!;
+    const operations = (timings: StoreTimings) =>
+      Object.entries(timings.byOperation)
         .map(([operation, entry]) => `${entry.requests} ${operation} ${formatMs(entry.ms)} ms`)
         .join(', ');
-      return [
-        {
-          id: 'sync.close_upload_overhead',
-          value: closeMs / rawPut.p50,
-          unit: 'ratio',
-          note:
-            `closeSession of a two-hour session (${formatNumber(eventCount)} events, ${formatNumber(before.pendingEvents)} of them after the last chunk; ` +
-            `recorded with an in-process SyncEngine passing every second of the session's clock, as the worker does, in ${formatNumber(recordMs / 1000, 1)} s) ` +
-            `until it is SYNCED (SyncEngine.syncNow() against s3rver in its own process): ${formatMs(closeMs)} ms, ` +
-            `/ one raw PutObject of the same ${formatNumber(stored.recordingBytes)} bytes (the consolidated recording, ${stored.segments} segments) to the same server on a warm client: ${formatMs(rawPut.p50)} ms ` +
-            `(median of ${rawPut.count}, min ${formatMs(Math.min(...putMs))}, max ${formatMs(rawPut.max)}). Of the close, storage requests took ${formatMs(timings.ms)} ms summed (${operations}; ` +
-            `the recording and the manifest go concurrently), the rest is closeSession, compressing the events after the last sealed segment, concatenating, sha256 and MD5. ` +
-            `Not counted: the clean-up that follows in the same pass once the session is SYNCED (${formatNumber(cleanUp.requests - timings.requests)} requests: listing the folder, then DeleteObjects of the chunks: ` +
-            `${formatMs(passMs - closeMs)} ms more, the whole pass ${formatMs(passMs)} ms, ${formatNumber(passMs / rawPut.p50, 1)}x the raw PutObject)`,
-        },
-      ];
-    } finally {
-      session.dispose();
-    }
+    const list = (values: number[]) => values.map((value) => formatMs(value)).join(' / ');
+    return [
+      {
+        id: 'sync.close_upload_overhead',
+        value: close.p50 / rawPut.p50,
+        unit: 'ratio',
+        note:
+          `closeSession of a two-hour session (${formatNumber(first.eventCount)} events, ${formatNumber(pendingAtClose)} of them after the last chunk; recorded with an in-process SyncEngine ` +
+          `passing every second of the session's clock, as the worker does, in ${formatNumber(recordMs / 1000, 1)} s) until it is SYNCED (SyncEngine.syncNow() against s3rver in its own process): ` +
+          `median ${formatMs(close.p50)} ms over ${closes.length} closes, each of a fresh copy of the database snapshotted while the session was open (${list(closes.map((run) => run.closeMs))} ms), ` +
+          `/ one raw PutObject of the same ${formatNumber(stored!.recordingBytes)} bytes (the consolidated recording, ${stored!.segments} segments, its manifest in its metadata) to the same server ` +
+          `on a warm client, timed right after each close: median ${formatMs(rawPut.p50)} ms (${list(putMs)} ms). Until SYNCED the close makes one request (${operations(first.untilSynced)} in the first round); ` +
+          `the rest is closeSession, compressing the events since the last pass, concatenating, sha256 and MD5. Not counted: the housekeeping that follows in the same pass once the session is SYNCED ` +
+          `(manifest.json, listing the folder, DeleteObjects of the chunks: ${operations(first.wholePass)} in all in the first round, whose whole pass took ${formatMs(first.passMs)} ms)`,
+      },
+    ];
   });
 }
 

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Services } from '../../electron/services/container';
 import type { ObjectStore } from '../../electron/services/storage/objectStore';
+import { manifestFromMetadata } from '../../electron/services/storage/manifestMetadata';
 import { sha256Hex } from '../../electron/services/storage/recordingCodec';
 import { decodeSegmentedRecording } from '../../electron/services/storage/segmentedRecording';
 import { RecordingManifestSchema, SEGMENTED_RECORDING_CODEC, manifestKey, recordingKey, sessionPrefix } from '../../shared/storage/recordingObjects';
@@ -11,13 +12,14 @@ import { RecordingManifestSchema, SEGMENTED_RECORDING_CODEC, manifestKey, record
  * - the consolidated recording decodes to exactly the local events (every hash recomputed),
  *   and its bytes hash to what its metadata and the manifest say;
  * - the manifest names the session, its event count, the hash-chain head, and the recording
- *   as its one object;
+ *   as its one object; the recording's metadata carries the same manifest (unless
+ *   `manifestInRecording: false`, for a manifest too large for object metadata);
  * - the session's folder holds the recording and the manifest, and nothing else: the chunks
  *   shipped while it ran are gone;
  * - the local sync state lists the same object with the same sha256.
  * Read `store` directly, not through a fault proxy: the check must not be the flaky part.
  */
-export async function expectStorageEqualsLocal(services: Services, store: ObjectStore, sessionId: string): Promise<void> {
+export async function expectStorageEqualsLocal(services: Services, store: ObjectStore, sessionId: string, options: { manifestInRecording?: boolean } = {}): Promise<void> {
   const session = await services.sessions.getSession(sessionId);
   expect(session.syncState).toBe('SYNCED');
   const prefix = sessionPrefix(sessionId, session.startedAt);
@@ -36,6 +38,7 @@ export async function expectStorageEqualsLocal(services: Services, store: Object
   expect(manifest.objects).toEqual([
     expect.objectContaining({ key: recordingKey(prefix), kind: 'recording', firstSeq: 1, lastSeq: local.length, eventCount: local.length, sha256: recordingHash }),
   ]);
+  expect(manifestFromMetadata(recording!.info.metadata)).toEqual(options.manifestInRecording === false ? null : manifest);
   expect(decodeSegmentedRecording(recording!.body, recordingKey(prefix)).events).toEqual(local);
 
   const held = (await store.list(prefix)).map((object) => object.key).sort();

@@ -21,6 +21,8 @@ const LEVEL0_QUALITY = 5;
 const TAIL_QUALITY = 5;
 const LEVEL1_QUALITY = 9;
 
+type SegmentBounds = Pick<SegmentRow, 'first_seq' | 'last_seq' | 'head_hash'>;
+
 interface SegmentRow {
   first_seq: number;
   last_seq: number;
@@ -38,6 +40,11 @@ interface SegmentRow {
  * Events are immutable once committed, so a sealed segment never goes stale.
  */
 export class SegmentSealer {
+  /** Per running session, the events after its last sealed segment, encoded on the last pass. */
+  private readonly provisionalTails = new Map<string, RecordingSegment>();
+  /** Per closed session not yet stored, the segments after its sealed ones, as its last close attempt built them. */
+  private readonly closingTails = new Map<string, RecordingSegment[]>();
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly settings: SegmentSettings = DEFAULT_SEGMENT_SETTINGS,
@@ -55,25 +62,53 @@ export class SegmentSealer {
   }
 
   /**
-   * Every segment of a closed session, covering seqs 1..lastSeq: the sealed ones and a tail
-   * for the events after them (sealed too, so a retried close does not encode it again).
+   * `sealCommitted`, then encodes the events after the last sealed segment as a provisional
+   * tail, kept in memory: a close that follows soon finds all but its last few events
+   * compressed already. Replaced on every call, so it costs one small encode per pass.
    */
-  segmentsThrough(sessionId: string, lastSeq: number): RecordingSegment[] {
+  sealWithProvisionalTail(sessionId: string, lastSeq: number): void {
     this.sealCommitted(sessionId, lastSeq);
     const sealed = this.last(sessionId);
     const through = sealed?.last_seq ?? 0;
-    if (lastSeq > through) this.seal(sessionId, through + 1, lastSeq, 0, sealed?.head_hash, TAIL_QUALITY);
-    return this.rows(sessionId).map((row) => ({
+    const current = this.provisionalTails.get(sessionId);
+    if (lastSeq <= through) this.provisionalTails.delete(sessionId);
+    else if (current?.firstSeq !== through + 1 || current.lastSeq !== lastSeq) {
+      this.provisionalTails.set(sessionId, this.encode(sessionId, through + 1, lastSeq, sealed?.head_hash, TAIL_QUALITY));
+    }
+  }
+
+  /**
+   * Every segment of a closed session, covering seqs 1..lastSeq: the sealed ones, then the
+   * tail: the provisional one if it still follows them, and the events after it. The tail is
+   * kept in memory, not written, so a close waits on no write; a retried close in this
+   * process reuses it, and after a restart it is encoded again from the events.
+   */
+  segmentsThrough(sessionId: string, lastSeq: number): RecordingSegment[] {
+    this.sealCommitted(sessionId, lastSeq);
+    const sealed = this.rows(sessionId).map((row) => ({
       firstSeq: row.first_seq,
       lastSeq: row.last_seq,
       headHash: row.head_hash,
       rawSize: row.raw_size,
       body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
     }));
+    const through = sealed.at(-1)?.lastSeq ?? 0;
+    const cached = this.closingTails.get(sessionId);
+    if (cached?.[0]?.firstSeq === through + 1 && cached.at(-1)!.lastSeq === lastSeq) return [...sealed, ...cached];
+    const tail: RecordingSegment[] = [];
+    const provisional = this.provisionalTails.get(sessionId);
+    if (provisional && provisional.firstSeq === through + 1 && provisional.lastSeq <= lastSeq) tail.push(provisional);
+    const tailThrough = tail.at(-1)?.lastSeq ?? through;
+    if (lastSeq > tailThrough) tail.push(this.encode(sessionId, tailThrough + 1, lastSeq, (tail.at(-1) ?? sealed.at(-1))?.headHash, TAIL_QUALITY));
+    this.provisionalTails.delete(sessionId);
+    if (tail.length > 0) this.closingTails.set(sessionId, tail);
+    return [...sealed, ...tail];
   }
 
   /** Drops a session's segments: its consolidated recording is stored. */
   discard(sessionId: string): void {
+    this.provisionalTails.delete(sessionId);
+    this.closingTails.delete(sessionId);
     this.db.prepare('DELETE FROM sync_segments WHERE session_id = ?').run(sessionId);
   }
 
@@ -82,8 +117,8 @@ export class SegmentSealer {
     if (factor < 2) return;
     for (;;) {
       const run = this.db
-        .prepare<[string, string, number], SegmentRow>(
-          `SELECT * FROM sync_segments WHERE session_id = ? AND level = 0
+        .prepare<[string, string, number], Pick<SegmentRow, 'first_seq' | 'last_seq'>>(
+          `SELECT first_seq, last_seq FROM sync_segments WHERE session_id = ? AND level = 0
              AND first_seq > coalesce((SELECT max(last_seq) FROM sync_segments WHERE session_id = ? AND level = 1), 0)
            ORDER BY first_seq LIMIT ?`,
         )
@@ -117,8 +152,11 @@ export class SegmentSealer {
       .run(sessionId, segment.firstSeq, segment.lastSeq, level, segment.headHash, segment.rawSize, segment.body);
   }
 
-  private last(sessionId: string): SegmentRow | undefined {
-    return this.db.prepare<[string], SegmentRow>('SELECT * FROM sync_segments WHERE session_id = ? ORDER BY first_seq DESC LIMIT 1').get(sessionId);
+  /** The last sealed segment's range and head, without its body (read only to assemble). */
+  private last(sessionId: string): SegmentBounds | undefined {
+    return this.db
+      .prepare<[string], SegmentBounds>('SELECT first_seq, last_seq, head_hash FROM sync_segments WHERE session_id = ? ORDER BY first_seq DESC LIMIT 1')
+      .get(sessionId);
   }
 
   private rows(sessionId: string): SegmentRow[] {

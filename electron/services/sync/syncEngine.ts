@@ -26,6 +26,7 @@ import { selectEvents } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from '../recording/sessionStore';
 import type { ObjectStore } from '../storage/objectStore';
+import { MANIFEST_METADATA_NAME, MAX_OBJECT_METADATA_BYTES, manifestMetadataValue, objectMetadataBytes } from '../storage/manifestMetadata';
 import { encodeRecording } from '../storage/recordingCodec';
 import { recordingObjectMetadata } from '../storage/s3StorageService';
 import { assembleSegmentedRecording, type EncodedSegmentedRecording } from '../storage/segmentedRecording';
@@ -222,7 +223,7 @@ export class SyncEngine {
     // A closed session goes straight to its recording: that covers every event, chunks or not.
     if (initial.status !== 'ACTIVE') return this.finish(initial, prefix);
     // Local work first, so it goes on while storage is unreachable.
-    this.sealer.sealCommitted(initial.id, initial.last_seq);
+    this.sealer.sealWithProvisionalTail(initial.id, initial.last_seq);
     this.lastChunkAt.set(initial.id, this.lastChunkAt.get(initial.id) ?? this.now());
     for (;;) {
       const session = this.session(initial.id)!;
@@ -243,15 +244,14 @@ export class SyncEngine {
 
   /**
    * A closed session. The consolidated recording is concatenated from the segments sealed
-   * while it ran (only the last few hundred events are compressed now), then put together
-   * with the manifest, which names it alone, while the session's folder is listed. Each PUT
-   * is checked against what S3 answers it stored; the folder's other objects (the chunks, an
-   * orphan of a killed upload) are then removed, the server (if any) confirms it holds the
-   * manifest's objects, and only then is the session SYNCED.
+   * while it ran (only the events since the last pass are compressed now) and put with its
+   * manifest in its own metadata: one atomic request, checked against what S3 answers it
+   * stored. The server (if any) then confirms it holds the manifest's objects, and only then
+   * is the session SYNCED. The readable manifest.json and the removal of the chunks follow
+   * as housekeeping (`cleanUp`). A manifest too large for object metadata goes up as
+   * manifest.json alongside the recording instead, before SYNCED.
    */
   private async finish(session: SessionRow, prefix: string): Promise<void> {
-    // "Syncing" while the recording goes up; not when retrying through an outage, which would flap offline/syncing.
-    if (this.lastState.get(session.id) !== 'offline') this.emit(session, 'syncing', null);
     const recording = assembleSegmentedRecording({
       sessionId: session.id,
       metadata: this.metadataOf(session),
@@ -259,12 +259,21 @@ export class SyncEngine {
     });
     const key = recordingKey(prefix);
     const manifest = this.manifest(session, recording, key);
-    await Promise.all([session.last_seq > 0 ? this.putRecording(session, key, recording) : null, this.putManifest(session, prefix, manifest)]);
+    const recordingMetadata = this.recordingMetadata(session, recording, manifest);
+    const manifestInRecording = recordingMetadata !== null && session.last_seq > 0;
+    const puts = Promise.all([
+      session.last_seq > 0 ? this.putRecording(session, key, recording, recordingMetadata ?? this.recordingMetadata(session, recording, null)!) : null,
+      manifestInRecording ? null : this.putManifest(session, prefix, manifest),
+    ]);
+    // Reported once the request is on its way (the SDK writes it within the microtasks before
+    // setImmediate), so building the status overlaps the upload. Not when retrying through an
+    // outage, which would flap offline/syncing.
+    if (this.lastState.get(session.id) !== 'offline') setImmediate(() => this.emit(session, 'syncing', null));
+    await puts;
     if (this.deps.server) await this.reconcileWithServer(session, key, recording, manifest, this.deps.server);
-    this.deps.db.transaction(() => {
-      this.deps.db.prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?").run(this.now(), session.id);
-      this.sealer.discard(session.id);
-    })();
+    this.deps.db
+      .prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?")
+      .run(this.now(), session.id);
     this.lastChunkAt.delete(session.id);
     this.emit(this.session(session.id)!, 'synced', null);
     this.lastState.delete(session.id);
@@ -272,28 +281,46 @@ export class SyncEngine {
   }
 
   /**
-   * Removes what a synced session's folder holds beyond its manifest: the chunks shipped
-   * while it ran, and any orphan of a killed upload. Housekeeping, not part of syncing: the
-   * recording is already stored and verified, so a failure here changes no status, and the
-   * next pass tries again (the pending clean-up is in SQLite). A store that cannot list
-   * leaves this to the server, which removes what the manifest does not name.
+   * Housekeeping once a session is SYNCED: writes manifest.json if only the recording's
+   * metadata holds the manifest so far, removes what the folder holds beyond the manifest
+   * (the chunks shipped while it ran, any orphan of a killed upload) and drops the local
+   * segments. The recording is already stored and verified, so a failure here changes no
+   * status, and the next pass tries again (the pending clean-up is in SQLite). A store that
+   * cannot list leaves the removal to the server, which removes what the manifest does not name.
    */
-  private async cleanUp(session: SessionRow, manifest?: RecordingManifest): Promise<void> {
+  private async cleanUp(session: SessionRow, known?: RecordingManifest): Promise<void> {
     const { store, db } = this.deps;
     const prefix = sessionPrefix(session.id, new Date(session.started_at));
     try {
-      if (store.canList !== false) {
-        const named = new Set([...(manifest ? manifest.objects.map((object) => object.key) : [recordingKey(prefix)]), manifestKey(prefix)]);
-        const listing = await this.policy.execute(() => store.list(prefix));
+      const manifest = known ?? this.storedManifest(session, prefix);
+      // Right after the recording, manifest.json is (re)written; on a later pass, only if it is
+      // missing (a store that cannot list gets it again: a PUT of the same bytes is harmless).
+      if (known) await this.putManifest(session, prefix, manifest);
+      const listing = store.canList === false ? null : await this.policy.execute(() => store.list(prefix));
+      if (!known && !listing?.some((object) => object.key === manifestKey(prefix))) await this.putManifest(session, prefix, manifest);
+      if (listing) {
+        const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
         await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
       }
       db.transaction(() => {
         db.prepare("DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'").run(session.id);
         db.prepare('UPDATE sessions SET storage_cleaned_at = ? WHERE id = ?').run(this.now(), session.id);
+        this.sealer.discard(session.id);
       })();
     } catch {
       // Left for the next pass: see above.
     }
+  }
+
+  /** The manifest of a synced session rebuilt from SQLite (after a restart between SYNCED and the clean-up). */
+  private storedManifest(session: SessionRow, prefix: string): RecordingManifest {
+    const key = recordingKey(prefix);
+    const row = this.deps.db
+      .prepare<[string, string], { sha256: string; size: number; compressed_size: number }>(
+        "SELECT sha256, size, compressed_size FROM sync_objects WHERE session_id = ? AND key = ? AND kind = 'recording'",
+      )
+      .get(session.id, key);
+    return this.manifest(session, row ? { sha256: row.sha256, size: row.size, compressedSize: row.compressed_size, codec: SEGMENTED_RECORDING_CODEC } : null, key);
   }
 
   /** Removes objects no manifest names, in batches where storage allows. */
@@ -308,7 +335,11 @@ export class SyncEngine {
     for (const key of keys) await this.policy.execute(() => store.delete(key));
   }
 
-  private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording): Promise<void> {
+  /**
+   * The recording's object metadata: the seed's fields, its seq range and, when it fits in
+   * S3's metadata limit, the manifest; null when `manifest` is given and does not fit.
+   */
+  private recordingMetadata(session: SessionRow, recording: EncodedSegmentedRecording, manifest: RecordingManifest | null): Record<string, string> | null {
     const metadata = recordingObjectMetadata({
       candidateId: session.candidate_id,
       durationSeconds: String(Math.max(0, Math.round(((session.ended_at ?? session.last_timestamp) - session.started_at) / 1000))),
@@ -319,6 +350,12 @@ export class SyncEngine {
       codec: recording.codec,
       extra: { sessionid: session.id, firstseq: String(session.last_seq > 0 ? 1 : 0), lastseq: String(session.last_seq) },
     });
+    if (!manifest) return metadata;
+    const withManifest = { ...metadata, [MANIFEST_METADATA_NAME]: manifestMetadataValue(manifest) };
+    return objectMetadataBytes(withManifest) <= MAX_OBJECT_METADATA_BYTES ? withManifest : null;
+  }
+
+  private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<void> {
     const etag = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata });
     this.record(session.id, key, 'recording', session.last_seq > 0 ? 1 : 0, session.last_seq, session.last_seq, recording, etag);
   }
@@ -361,14 +398,14 @@ export class SyncEngine {
       }
       const unknown = missing.find((name) => name !== key);
       if (unknown !== undefined) throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${unknown} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key: unknown });
-      await this.putRecording(session, key, recording);
+      await this.putRecording(session, key, recording, this.recordingMetadata(session, recording, manifest) ?? this.recordingMetadata(session, recording, null)!);
     }
   }
 
   /** What the closed session consists of in storage: its consolidated recording. */
-  private manifest(session: SessionRow, recording: EncodedSegmentedRecording, key: string): RecordingManifest {
+  private manifest(session: SessionRow, recording: Pick<EncodedSegmentedRecording, 'sha256' | 'size' | 'compressedSize' | 'codec'> | null, key: string): RecordingManifest {
     const objects: ManifestObject[] =
-      session.last_seq === 0
+      session.last_seq === 0 || !recording
         ? []
         : [
             {
@@ -460,6 +497,7 @@ export class SyncEngine {
   }
 
   private describe(session: SessionRow, message: string | null, state?: SyncStatus['state']): SyncStatus {
+    if (session.sync_state === 'SYNCED' && (state ?? 'synced') === 'synced') return this.describeSynced(session, message);
     // Aggregated in SQL: a long session has a thousand chunks, and this runs after each upload.
     const totals = this.deps.db
       .prepare<[string], { objects: number; chunks: number; recordings: number; bytes: number | null; recordingBytes: number | null; shipped: number | null }>(
@@ -482,6 +520,25 @@ export class SyncEngine {
       bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
       retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
+      syncedAt: iso(session.synced_at),
+      message,
+    };
+  }
+
+  /** A synced session's status: its recording is all that counts (one row by key, where `describe` aggregates every chunk). */
+  private describeSynced(session: SessionRow, message: string | null): SyncStatus {
+    const recording = this.deps.db
+      .prepare<[string, string], { compressed_size: number }>('SELECT compressed_size FROM sync_objects WHERE session_id = ? AND key = ?')
+      .get(session.id, recordingKey(sessionPrefix(session.id, new Date(session.started_at))));
+    const held = recording ? 1 : 0;
+    return {
+      sessionId: session.id,
+      state: 'synced',
+      objectsUploaded: held,
+      objectsTotal: held,
+      bytesUploaded: recording?.compressed_size ?? 0,
+      pendingEvents: 0,
+      retryInMs: null,
       syncedAt: iso(session.synced_at),
       message,
     };

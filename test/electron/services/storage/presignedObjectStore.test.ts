@@ -213,7 +213,8 @@ describe('PresignedObjectStore: uploads through URLs the InterviewLM server sign
     });
 
     it('replaces a cached URL that has expired after all (a laptop asleep, a clock adrift) once, and succeeds', async () => {
-      const shortLived = await startReferenceSyncServer({ storage: s3, urlLifetimeSeconds: 1 });
+      // 2 s, not 1: X-Amz-Date has whole seconds, so a 1 s URL may have well under a second left when used on a busy machine.
+      const shortLived = await startReferenceSyncServer({ storage: s3, urlLifetimeSeconds: 2 });
       shortLived.admit(SESSION, TOKEN);
       try {
         const { issuer, asked } = countingIssuer(new SyncServerClient({ apiUrl: shortLived.url, token: TOKEN }));
@@ -222,7 +223,7 @@ describe('PresignedObjectStore: uploads through URLs the InterviewLM server sign
         const store = new PresignedObjectStore({ issuer, now: () => now });
         const put = (text: string) => store.put(CHUNK, bytes(text), { contentType: 'application/gzip', metadata: {} });
         await put('first');
-        await new Promise((resolve) => setTimeout(resolve, 2_100)); // s3rver now answers 403 "Request has expired"
+        await new Promise((resolve) => setTimeout(resolve, 3_100)); // s3rver now answers 403 "Request has expired"
         await put('first');
         expect(asked).toHaveLength(2);
         expect((await bucket.get(CHUNK))?.body).toEqual(bytes('first'));

@@ -4,11 +4,32 @@ import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectSto
 import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { AppError } from '../../../../shared/errors';
-import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
+import { manifestFromMetadata } from '../../../../electron/services/storage/manifestMetadata';
+import { manifestKey, recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { tempServices } from '../../../helpers/tempServices';
+
+/** The seq range of each segment of a consolidated recording, from its header. */
+function segmentRanges(recording: Uint8Array): [number, number][] {
+  const headerLength = new DataView(recording.buffer, recording.byteOffset).getUint32(0);
+  const header = JSON.parse(new TextDecoder().decode(recording.subarray(4, 4 + headerLength))) as { segments: [number, number, number][] };
+  return header.segments.map(([first, last]) => [first, last]);
+}
+
+/** A SyncObjectStore that passes every call to `store`, to override one method of. */
+function delegateTo(store: S3ObjectStore): SyncObjectStore {
+  return {
+    put: (key, body, options) => store.put(key, body, options),
+    get: (key) => store.get(key),
+    head: (key) => store.head(key),
+    list: (prefix) => store.list(prefix),
+    presignGet: (key, seconds) => store.presignGet(key, seconds),
+    delete: (key) => store.delete(key),
+    deleteMany: (keys) => store.deleteMany(keys),
+  };
+}
 
 const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
 
@@ -160,7 +181,103 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await sync.syncNow();
     const recording = await store.get(recordingKey(prefix));
     expect(decodeSegmentedRecording(recording!.body, recordingKey(prefix)).events).toEqual(env.services.replay.getAllEvents(id));
+    // The 30 waiting events were compressed on the last pass as a provisional tail; the close encoded only session_closed.
+    expect(segmentRanges(recording!.body)).toEqual([
+      [1, 160],
+      [161, 200],
+      [201, 230],
+      [231, 231],
+    ]);
     await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('re-encodes the tail at close when events arrived after the provisional one crossed a segment boundary', async () => {
+    const sync = engine({ segmentEvents: 40, segmentMergeFactor: 4 });
+    const id = await recordSession(230);
+    await sync.syncNow();
+    for (let i = 0; i < 15; i++) await env.services.sessions.recordEvent(id, { type: i % 2 === 0 ? 'blur' : 'focus', data: {} });
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    const { prefix } = await stored(id);
+    const recording = await store.get(recordingKey(prefix));
+    // 246 events: 201..240 became a full segment, so the provisional 201..230 no longer followed the sealed ones.
+    expect(segmentRanges(recording!.body)).toEqual([
+      [1, 160],
+      [161, 200],
+      [201, 240],
+      [241, 246],
+    ]);
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('closes with one request, the recording carrying its manifest; manifest.json follows once the session is SYNCED', async () => {
+    const puts: string[] = [];
+    let putsWhenSynced: string[] | null = null;
+    const watched: SyncObjectStore = { ...delegateTo(store), put: (key, body, options) => (puts.push(key), store.put(key, body, options)) };
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const sync = new SyncEngine({
+      db: engineDb,
+      store: watched,
+      settings: FAST,
+      now: () => now,
+      onStatus: (status) => {
+        if (status.state === 'synced') putsWhenSynced = [...puts];
+      },
+    });
+    await sync.syncNow();
+    const { prefix } = await stored(id);
+    expect(putsWhenSynced).toEqual([recordingKey(prefix)]);
+    expect(puts).toEqual([recordingKey(prefix), manifestKey(prefix)]);
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('writes manifest.json on a later pass when storage failed after the recording was stored', async () => {
+    // Every attempt of the pass: the clean-up right after the recording, and the one for sessions left uncleaned.
+    let manifestFailures = 2 * FAST.maxAttempts!;
+    const flaky: SyncObjectStore = {
+      ...delegateTo(store),
+      put: async (key, body, options) => {
+        if (key.endsWith('manifest.json') && manifestFailures-- > 0) throw new AppError('STORAGE_UNAVAILABLE', 'storage went away after the recording was stored', { transient: true });
+        return store.put(key, body, options);
+      },
+    };
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    await sync.syncNow();
+    const { prefix, objects } = await stored(id);
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+    expect(objects.map((object) => object.key)).toEqual([recordingKey(prefix)]);
+    const { lastSeq } = await env.services.sessions.getSession(id);
+    expect(manifestFromMetadata((await store.head(recordingKey(prefix)))!.metadata)).toMatchObject({ sessionId: id, lastSeq });
+    expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, FAST.halfOpenAfterMs! + 50)); // the breaker opened on those failures
+    await sync.syncNow();
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('puts manifest.json alongside the recording, before SYNCED, when the manifest is too large for object metadata', async () => {
+    const puts: string[] = [];
+    let putsWhenSynced: string[] | null = null;
+    const watched: SyncObjectStore = { ...delegateTo(store), put: (key, body, options) => (puts.push(key), store.put(key, body, options)) };
+    // 150 CJK characters: 1,350 bytes percent-encoded in `candidate`, and the manifest's base64 would pass S3's 2 KB.
+    const { id } = await env.services.sessions.createSession('漢'.repeat(150));
+    await env.services.sessions.recordEvent(id, { type: 'blur', data: {} });
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const sync = new SyncEngine({
+      db: engineDb,
+      store: watched,
+      settings: FAST,
+      now: () => now,
+      onStatus: (status) => {
+        if (status.state === 'synced') putsWhenSynced = [...puts];
+      },
+    });
+    await sync.syncNow();
+    const { prefix } = await stored(id);
+    expect([...(putsWhenSynced ?? [])].sort()).toEqual([recordingKey(prefix), manifestKey(prefix)].sort());
+    await expectStorageEqualsLocal(env.services, store, id, { manifestInRecording: false });
   });
 
   it('uploads nothing twice under another key when a pass is repeated', async () => {
