@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'NOT_JSON',
   'SESSION_NOT_FOUND',
   'SESSION_CLOSED',
+  /** Another window (or tab) holds the session's writer lease; nothing was written. `sessions.takeOver` moves it here. */
+  'SESSION_OPEN_ELSEWHERE',
   'FILE_NOT_FOUND',
   'CONFIG_INVALID',
   /** Another app instance holds the data directory. */
@@ -58,6 +60,10 @@ export const ERROR_CODES = [
   'CANCELLED',
   /** No question with that id. */
   'QUESTION_NOT_FOUND',
+  /** Settings cannot be saved on this computer (no encryption for secrets); the message says what to do instead. */
+  'SETTINGS_UNAVAILABLE',
+  /** Writing the saved settings failed (disk full, no permission); nothing was changed. */
+  'SETTINGS_SAVE_FAILED',
   'INTERNAL',
 ] as const;
 

@@ -13,6 +13,7 @@ import {
   SECRET_FRAGMENT_PARAMETER,
   SECRET_PATTERN,
   SECRET_SUBPROTOCOL_PREFIX,
+  clientIdOf,
   parseClientMessage,
   secretSubprotocol,
   type InvokeMessage,
@@ -42,6 +43,11 @@ export interface BrowserShell {
   readonly secret: string;
   /** Disconnects every page and stops listening; resolves once the port is free. */
   close(): Promise<void>;
+  /**
+   * Cuts every page's socket at once, as a network drop would (no close handshake); the pages
+   * reconnect. For tests of that path; returns how many sockets were cut.
+   */
+  dropConnections(): number;
 }
 
 const HOST = '127.0.0.1';
@@ -113,7 +119,9 @@ export class InvokeResultCache {
 /**
  * Serves the built renderer and the IPC contract over a WebSocket on 127.0.0.1, for machines
  * without the Electron runtime. Only a page that holds the per-launch secret, from this
- * server's own origin, can connect; the page learns the secret from the URL fragment.
+ * server's own origin, can connect; the page learns the secret from the URL fragment. Each
+ * socket names its page load (`?client=`): that page is the caller the router sees, so one
+ * writer per session holds across tabs, and a page's reconnects stay the same writer.
  */
 export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
   const secret = options.secret ?? randomBytes(32).toString('hex');
@@ -143,28 +151,39 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       request.headers.origin === `http://${ownHost()}` &&
       offersSecret(request.headers['sec-websocket-protocol'], protocolDigest);
     if (!trusted) return refuseUpgrade(socket, 403);
+    const clientId = clientIdOf(request.url ?? '');
+    if (clientId === null) return refuseUpgrade(socket, 400);
+    // One caller per page load, whichever of its sockets a call arrives on.
+    const callerId = `page:${clientId}`;
     wss.handleUpgrade(request, socket, head, (webSocket) => {
       sockets.add(webSocket);
-      webSocket.on('close', () => sockets.delete(webSocket));
+      // The page holds its sessions while any of its sockets is open; a reload's old sockets closing frees them.
+      const disconnect = options.host.sessionWriters.connect(callerId);
+      webSocket.on('close', () => {
+        sockets.delete(webSocket);
+        disconnect();
+      });
       // A protocol error (an oversized frame, bad UTF-8) closes the socket; it must not crash the shell.
       webSocket.on('error', () => {});
       webSocket.on('message', (data, isBinary) => {
         if (webSocket.readyState !== WebSocket.OPEN) return;
         const message = !isBinary && Buffer.isBuffer(data) ? parseClientMessage(data.toString('utf8')) : null;
         if (!message) return webSocket.close(CLOSE_POLICY_VIOLATION, 'malformed message');
-        void answer(webSocket, message);
+        void answer(webSocket, message, callerId);
       });
     });
   });
 
   /** Runs a call once per id and sends its result to whoever asked, the original socket or a reconnected one. */
-  async function answer(webSocket: WebSocket, message: InvokeMessage): Promise<void> {
-    const remembered = results.get(message.id);
+  async function answer(webSocket: WebSocket, message: InvokeMessage, callerId: string): Promise<void> {
+    // Remembered per page: a call id only ever means something to the page that chose it.
+    const key = `${callerId} ${message.id}`;
+    const remembered = results.get(key);
     let pending: Promise<IpcResult>;
     if (!remembered) {
       // Called synchronously on receipt, so calls reach the router in the order they were sent.
-      pending = options.host.router.invoke(message.channel, message.args).catch(() => internalError(message.channel));
-      results.set(message.id, { channel: message.channel, result: pending });
+      pending = options.host.router.invoke(message.channel, message.args, callerId).catch(() => internalError(message.channel));
+      results.set(key, { channel: message.channel, result: pending });
     } else if (remembered.channel === message.channel) {
       pending = remembered.result;
     } else {
@@ -209,6 +228,11 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       });
       return closing;
     },
+    dropConnections() {
+      const cut = sockets.size;
+      for (const webSocket of sockets) webSocket.terminate();
+      return cut;
+    },
   };
 }
 
@@ -226,7 +250,7 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function refuseUpgrade(socket: Duplex, status: 403 | 404): void {
+function refuseUpgrade(socket: Duplex, status: 400 | 403 | 404): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 

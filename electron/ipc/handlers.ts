@@ -7,9 +7,12 @@ import { redactHiddenCases } from '../../shared/execution/testCases';
 import { publicQuestion, type AssignedPublicQuestion, type QuestionLanguage } from '../../shared/questions/question';
 import type { AssignedQuestion } from '../services/questions/questionService';
 import type { Services } from '../services/container';
+import type { SettingsService } from '../services/settings/settingsService';
 import { AiStreams } from './aiStreams';
+import { createSettingsHandlers, createSettingsService, type SettingsHostOptions } from './settingsHandlers';
 import { createEventHub, type EventHub } from './eventHub';
 import { createIpcRouter, type IpcRouter, type RouterOptions } from './router';
+import { SessionWriterLeases, sessionLeaseGuard } from './sessionWriterLeases';
 
 /** The app's identity, supplied by whoever hosts the services (the shell knows its version). */
 export interface AppIdentity {
@@ -21,10 +24,12 @@ export interface AppIdentity {
 export interface IpcHostOptions extends RouterOptions {
   /** Returns the path to write, or null when the person cancelled. Default: the data folder's exports/. */
   chooseExportPath?: (suggestedFileName: string) => Promise<string | null>;
+  /** Where the settings screen saves (the shell's store) and what the environment set. Default: nothing can be saved. */
+  settings?: SettingsHostOptions;
 }
 
-/** Maps every contract channel onto the services; streamed answers go out through `aiStreams`. */
-export function createIpcHandlers(services: Services, identity: AppIdentity, aiStreams: AiStreams, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
+/** Maps every contract channel onto the services; streamed answers go out through `aiStreams`, settings through `settings`. */
+export function createIpcHandlers(services: Services, identity: AppIdentity, aiStreams: AiStreams, settings: SettingsService, options: IpcHostOptions = {}): IpcHandlers<InterviewLmContract> {
   const { sessions, replay, sync, execution, questions, ai } = services;
   const chooseExportPath = options.chooseExportPath ?? (async (name: string) => join(services.config.dataDir, 'exports', name));
   /** The question's own cases, hidden ones included, in the candidate's session; only the candidate's own questions. */
@@ -48,6 +53,14 @@ export function createIpcHandlers(services: Services, identity: AppIdentity, aiS
       getSessionStats: (sessionId) => sessions.getSessionStats(sessionId),
       listInterruptedSessions: () => sessions.listInterruptedSessions(),
       resumeSession: (sessionId) => sessions.resumeSession(sessionId),
+      // The lease moved before this runs (the router's guard); commit what the old writer sent
+      // before it lost the session, so the new one starts from the whole recording.
+      takeOver: async (sessionId) => {
+        sessions.flush();
+        const session = await sessions.getSession(sessionId);
+        if (session.status !== 'ACTIVE') throw new AppError('SESSION_CLOSED', `Session ${session.id} is ${session.status.toLowerCase()}; it takes no more events`, { sessionId });
+        return session;
+      },
       verifySession: (sessionId) => sessions.verifySession(sessionId),
     },
     sync: {
@@ -104,6 +117,7 @@ export function createIpcHandlers(services: Services, identity: AppIdentity, aiS
       getTimeline: (sessionId, query) => replay.getTimeline(sessionId, query),
       getEvents: (sessionId, query) => replay.getEvents(sessionId, query),
     },
+    settings: createSettingsHandlers(settings),
   };
 }
 
@@ -111,6 +125,8 @@ export function createIpcHandlers(services: Services, identity: AppIdentity, aiS
 export interface IpcHost {
   router: IpcRouter;
   events: EventHub<InterviewLmContract>;
+  /** One writer per session: every transport reports its callers' connections here. */
+  sessionWriters: SessionWriterLeases;
   dispose: Disposer;
 }
 
@@ -118,17 +134,31 @@ export interface IpcHost {
 export function createIpcHost(services: Services, identity: AppIdentity, options: IpcHostOptions = {}): IpcHost {
   const events = createEventHub(ipcContract, (error) => options.onInternalError?.(error, 'events'));
   const aiStreams = new AiStreams(services.ai, events);
-  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity, aiStreams, options), options);
+  const settings = createSettingsService(services, options.settings);
+  const sessionWriters = new SessionWriterLeases();
+  const leaseGuard = sessionLeaseGuard(ipcContract, sessionWriters);
+  // One writer per session comes first; a guard the host was given runs after it.
+  const guard: RouterOptions['guard'] = (call) => {
+    leaseGuard(call);
+    options.guard?.(call);
+  };
+  const router = createIpcRouter(ipcContract, createIpcHandlers(services, identity, aiStreams, settings, options), { ...options, guard });
   const subscriptions: Disposer[] = [
     services.sessions.onDidCloseSession(({ sessionId, status }) => events.emit('sessionClosed', { sessionId, status })),
+    services.sessions.onDidCloseSession(({ sessionId }) => sessionWriters.release(sessionId)),
+    sessionWriters.onDidTakeOver(({ sessionId }) => events.emit('sessionTakenOver', { sessionId })),
     services.sync.onDidChangeSyncStatus((status) => events.emit('syncStatus', status)),
+    settings.onDidChangeSettings((view) => events.emit('settingsChanged', view)),
   ];
   return {
     router,
     events,
+    sessionWriters,
     dispose: () => {
       aiStreams.dispose();
+      sessionWriters.dispose();
       subscriptions.forEach((dispose) => dispose());
+      settings.dispose();
     },
   };
 }

@@ -2,16 +2,37 @@ import { AppError, isAppError } from '../../shared/errors';
 import { listChannels, type ChannelSpec, type IpcContract, type IpcHandlers, type IpcResult } from '../../shared/ipc/channel';
 import { describeIssues } from '../../shared/validation';
 
-/** Transport-free dispatch: a wire name and raw arguments in, an `IpcResult` out. Never throws. */
+/**
+ * Who made a call, as the transport knows it: an Electron window's webContents, one page load
+ * in the browser shell (across its reconnects), one in-memory client. Never taken from the
+ * call's arguments, so a page cannot name another caller.
+ */
+export type CallerId = string;
+
+/** Transport-free dispatch: a wire name, raw arguments and the caller in, an `IpcResult` out. Never throws. */
 export interface IpcRouter {
   /** Every channel's wire name, for transports that register one handler per channel. */
   readonly channelNames: readonly string[];
-  invoke(channel: string, args: unknown): Promise<IpcResult>;
+  invoke(channel: string, args: unknown, callerId: CallerId): Promise<IpcResult>;
+}
+
+/** A call as a guard sees it: arguments already parsed against the contract. */
+export interface GuardedCall {
+  channel: string;
+  spec: ChannelSpec;
+  args: readonly unknown[];
+  callerId: CallerId;
 }
 
 export interface RouterOptions {
   /** Sees unexpected errors (bugs) before they are reduced to INTERNAL for the caller. */
   onInternalError?: (error: unknown, channel: string) => void;
+  /**
+   * Runs synchronously once the arguments parse and before the handler; an AppError it throws
+   * is the caller's answer and the handler never runs. Synchronous on purpose: calls reach it in
+   * the order they arrived, which is the order their writes are made in.
+   */
+  guard?: (call: GuardedCall) => void;
 }
 
 interface Route {
@@ -35,7 +56,7 @@ export function createIpcRouter<K extends IpcContract>(contract: K, handlers: Ip
 
   return {
     channelNames: [...routes.keys()],
-    async invoke(channel, args) {
+    async invoke(channel, args, callerId) {
       const route = typeof channel === 'string' ? routes.get(channel) : undefined;
       if (!route) return fail(new AppError('UNKNOWN_CHANNEL', `No IPC channel named ${JSON.stringify(channel)}`));
       try {
@@ -44,6 +65,7 @@ export function createIpcRouter<K extends IpcContract>(contract: K, handlers: Ip
           const issues = describeIssues(parsed.error);
           return fail(new AppError('VALIDATION_FAILED', `Invalid request to ${channel}: ${issues[0]!.path}: ${issues[0]!.message}`, { issues }));
         }
+        options.guard?.({ channel, spec: route.spec, args: parsed.data as unknown[], callerId });
         const value = await route.handler(...(parsed.data as unknown[]));
         const response = route.spec.response.safeParse(value);
         if (!response.success) throw new Error(`Response of ${channel} breaks the contract: ${JSON.stringify(describeIssues(response.error))}`);

@@ -10,7 +10,9 @@ import type { Disposer } from '../../shared/event';
 import { createIpcHost } from '../ipc/handlers';
 import { loadConfig, type AppConfig } from '../services/config';
 import { withExecutionPaths } from './executionPaths';
-import { readSecretSettings, secretSettingsPath, withSecretSettings } from './secretSettings';
+import { SafeStorageSettingsStore } from './safeStorageSettingsStore';
+import { secretSettingsPath } from './secretSettings';
+import { withSavedSettings } from '../services/settings/withSavedSettings';
 import { configureServices, shutdownServices } from '../services/index';
 import { withContentSecurityPolicy } from './contentSecurityPolicy';
 import { forwardIpcEvents, registerIpcHandlers } from './ipcMainBridge';
@@ -48,7 +50,10 @@ function main(): void {
 
 function start(): void {
   secureDefaultSession();
-  const services = configureServices(shellConfig());
+  const environment = shellConfig();
+  // Saved on the settings screen, encrypted with the OS keychain; the environment's values win.
+  const settingsStore = new SafeStorageSettingsStore(secretSettingsPath(app.getPath('userData')), safeStorage);
+  const services = configureServices(withSavedSettings(environment, settingsStore.read()));
   teardown.push(shutdownServices);
   const host = createIpcHost(
     services,
@@ -56,6 +61,7 @@ function start(): void {
     {
       onInternalError: (error, channel) => console.error(`[interviewlm] ${channel} failed:`, error),
       chooseExportPath: chooseExportPath,
+      settings: { store: settingsStore, environment },
     },
   );
   teardown.push(host.dispose);
@@ -69,12 +75,11 @@ function start(): void {
   teardown.push(forwardIpcEvents(host, window.webContents));
 }
 
-/** The config from the environment, with Electron's userData and our SQLite addon as defaults. */
+/** The config from the environment, with Electron's userData and our SQLite addon as defaults (before saved settings). */
 function shellConfig(): AppConfig {
   const config = loadConfig(process.env, { dataDir: app.getPath('userData') });
   const location = { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() };
-  const secrets = readSecretSettings(secretSettingsPath(app.getPath('userData')), safeStorage);
-  return withSecretSettings(withExecutionPaths(withSqliteBinding(config, location), location, process.env, process.execPath), secrets);
+  return withExecutionPaths(withSqliteBinding(config, location), location, process.env, process.execPath);
 }
 
 function secureDefaultSession(): void {

@@ -16,10 +16,18 @@ export interface SenderFrame {
   readonly parent: unknown;
 }
 
-/** What a handler learns about an invoke: Electron's IpcMainInvokeEvent, reduced to the frame. */
+/** The window an invoke came from: Electron's WebContents, as far as the writer lease needs it. */
+export interface SenderContents {
+  /** Stable for the window's life, reloads included: the caller the writer lease sees. */
+  readonly id: number;
+  once(event: 'destroyed', listener: () => void): unknown;
+}
+
+/** What a handler learns about an invoke: Electron's IpcMainInvokeEvent, reduced to the frame and its window. */
 export interface InvokeEvent {
   /** null once the frame has navigated away or been destroyed. */
   readonly senderFrame: SenderFrame | null;
+  readonly sender: SenderContents;
 }
 
 /** The part of Electron's ipcMain this module uses. */
@@ -59,15 +67,29 @@ export function senderRefusal(event: InvokeEvent, isTrustedSender: TrustedSender
 /**
  * Registers one `ipcMain.handle` per channel of the router. Each handler checks the sender,
  * then hands the raw arguments to the router, which validates them against the contract;
- * the caller always receives an `IpcResult` envelope. Returns a disposer that removes them.
+ * the caller always receives an `IpcResult` envelope. The caller is the sending window
+ * (`window:<webContents id>`), connected from its first call until it is destroyed, so one
+ * writer per session holds across windows. Returns a disposer that removes the handlers.
  */
 export function registerIpcHandlers(
   ipcMain: IpcMainLike,
-  host: Pick<IpcHost, 'router'>,
+  host: Pick<IpcHost, 'router' | 'sessionWriters'>,
   isTrustedSender: TrustedSenderCheck,
   options: IpcMainBridgeOptions = {},
 ): Disposer {
   const registered: string[] = [];
+  const windows = new Map<number, Disposer>();
+  const callerOf = (sender: SenderContents): string => {
+    const callerId = `window:${sender.id}`;
+    if (!windows.has(sender.id)) {
+      windows.set(sender.id, host.sessionWriters.connect(callerId));
+      sender.once('destroyed', () => {
+        windows.get(sender.id)?.();
+        windows.delete(sender.id);
+      });
+    }
+    return callerId;
+  };
   for (const channel of host.router.channelNames) {
     ipcMain.handle(channel, async (event, ...args) => {
       const refusal = senderRefusal(event, isTrustedSender);
@@ -75,12 +97,14 @@ export function registerIpcHandlers(
         options.onRefusedSender?.(channel, refusal);
         return { ok: false, error: new AppError('UNTRUSTED_SENDER', `Refused ${channel}: ${refusal}`).toPayload() };
       }
-      return host.router.invoke(channel, args);
+      return host.router.invoke(channel, args, callerOf(event.sender));
     });
     registered.push(channel);
   }
   return () => {
     for (const channel of registered.splice(0)) ipcMain.removeHandler(channel);
+    for (const disconnect of windows.values()) disconnect();
+    windows.clear();
   };
 }
 

@@ -20,6 +20,7 @@ import { ModalExecutionBackend } from './execution/modal/modalBackend';
 import { ModalSdkClient } from './execution/modal/modalSdkClient';
 import type { Language } from '../../shared/execution/testCases';
 import { entryFor } from '../../shared/questions/question';
+import { ApiKeyHolder } from './ai/apiKeyHolder';
 import { ClaudeService } from './ai/claudeService';
 import { QuestionBank } from './questions/questionBank';
 import { ClaudeQuestionModel, type QuestionModel } from './questions/questionGenerator';
@@ -41,6 +42,11 @@ export interface Services {
   readonly questions: QuestionService;
   /** The seed's Claude AI Service: the candidate's assistant, every exchange recorded. The key never leaves this process. */
   readonly ai: ClaudeService;
+  /**
+   * The Anthropic API key the assistant and question generation read at each request. It
+   * starts as `config.ai.apiKey`; the settings screen replaces it while the app runs.
+   */
+  readonly anthropicApiKey: ApiKeyHolder;
   /** Commits what is queued, releases the database and its instance lock; the sync worker stops on its own. */
   dispose(): void;
   /** dispose(), after the sync worker has finished its pass in progress. */
@@ -83,6 +89,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
   let execution: ExecutionService;
   let questions: QuestionService;
   let ai: ClaudeService;
+  const anthropicApiKey = new ApiKeyHolder(config.ai.apiKey);
   try {
     sessions = withDatabaseErrors(new SessionRecordingService({
       db: database.db,
@@ -108,8 +115,8 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
       recorder: sessions,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
-    ai = new ClaudeService({ apiKey: config.ai.apiKey, model: config.ai.model, recorder: sessions, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
-    const model: QuestionModel = new ClaudeQuestionModel({ apiKey: config.ai.apiKey, model: config.ai.model, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
+    ai = new ClaudeService({ apiKey: anthropicApiKey, model: config.ai.model, recorder: sessions, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
+    const model: QuestionModel = new ClaudeQuestionModel({ apiKey: anthropicApiKey, model: config.ai.model, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) });
     questions = withDatabaseErrors(
       new QuestionService({
         db: database.db,
@@ -138,6 +145,7 @@ export function createServices(config: AppConfig, overrides: ServiceOverrides = 
     execution,
     questions,
     ai,
+    anthropicApiKey,
     dispose() {
       if (disposed) return;
       disposed = true;

@@ -1,8 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../shared/recording/session';
 import { describeError } from './describeError';
 import type { InterviewLmClient } from './interviewLmClient';
+import { loadOnce } from './loadOnce';
+import { preloadLocaleData } from './localeData';
 import type { EditorRecorder } from './recording/editorRecorder';
+import { whenIdle } from './whenIdle';
 import { DoneScreen } from './workspace/DoneScreen';
 import type { MonacoApi } from './workspace/editorFiles';
 import { saveAndSubmit, type EndedInterview, type EndStep, type Submission } from './workspace/endInterview';
@@ -10,11 +13,13 @@ import { EndingScreen } from './workspace/EndingScreen';
 import { StartScreen } from './workspace/StartScreen';
 import { Workspace } from './workspace/Workspace';
 import { openWorkspace, type WorkspaceSession } from './workspace/workspaceSession';
+import { warmUpEditor } from './workspace/warmUpEditor';
+import { claimSession, type ClaimedSession } from './workspace/sessionWriter';
 
 /** The client is passed in, so a test can hand in one over an in-memory transport. */
 export interface AppProps {
   client: InterviewLmClient;
-  /** Loads Monaco; by default the bundled one (monacoSetup), fetched when a session starts. */
+  /** Loads Monaco; by default the bundled one (monacoSetup), fetched once the start screen is up. */
   loadMonaco?: () => Promise<MonacoApi>;
 }
 
@@ -35,17 +40,51 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
   const [screen, setScreen] = useState<Screen>({ kind: 'start', error: null });
   const skipSaving = useRef<() => void>(() => {});
   const submission = useRef<Submission>(null);
+  const monacoLoaded = useMemo(() => loadOnce(loadMonaco), [loadMonaco]);
+  /** Set once Start or Resume is pressed: from then on the real editor is on its way. */
+  const opening = useRef(false);
+  const cancelWarmUp = useRef<() => void>(() => {});
+
+  // While the start screen waits for the candidate (this effect runs once it is painted),
+  // Monaco, megabytes of script, is fetched, compiled and run; then, in idle moments, an
+  // editor is warmed up and the locale data the workspace formats with is loaded. Pressed a
+  // second or more later, Start then only has the session and the editor to create (~200 ms,
+  // from ~750 ms when all of it waited for Start). A failed load is not shown here: Start
+  // tries again and reports it.
+  useEffect(() => {
+    let live = true;
+    const cancelLocaleData = whenIdle(preloadLocaleData);
+    monacoLoaded().then(
+      (monaco) => {
+        if (!live || opening.current) return;
+        cancelWarmUp.current = whenIdle(() => {
+          cancelWarmUp.current = warmUpEditor(monaco, document);
+        });
+      },
+      () => {},
+    );
+    return () => {
+      live = false;
+      cancelLocaleData();
+      cancelWarmUp.current();
+    };
+  }, [monacoLoaded]);
 
   /** Opens the workspace for a session that `begin` starts or resumes; back to Start if it fails. */
-  const open = async (message: string, begin: () => Promise<Session>, resumed: boolean) => {
+  const open = async (message: string, begin: () => Promise<Session | ClaimedSession>, resumed: boolean) => {
     setScreen({ kind: 'opening', message });
+    // A warm-up not yet done would only compete with the real editor now.
+    opening.current = true;
+    cancelWarmUp.current();
     try {
       // Monaco first: if the editor cannot load, no session is started for nothing.
-      const monaco = await loadMonaco();
-      const session = await begin();
+      const monaco = await monacoLoaded();
+      const begun = await begin();
+      // A resumed session may be held by another window: it opens behind "Use it here".
+      const { session, heldElsewhere } = 'heldElsewhere' in begun ? begun : { session: begun, heldElsewhere: false };
       sessionStorage.setItem(CURRENT_SESSION_KEY, session.id);
       setScreen({ kind: 'opening', message: 'Preparing your question…' });
-      setScreen({ kind: 'workspace', workspace: await openWorkspace(client, monaco, session, resumed) });
+      setScreen({ kind: 'workspace', workspace: await openWorkspace(client, monaco, session, resumed, heldElsewhere) });
     } catch (error) {
       setScreen({ kind: 'start', error: describeError(error) });
     }
@@ -87,7 +126,7 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
     if (!sessionId) return;
     void client.sessions.getSession(sessionId).then(
       (session) => {
-        if (session.status === 'ACTIVE') void open('Resuming…', () => client.sessions.resumeSession(sessionId), true);
+        if (session.status === 'ACTIVE') void open('Resuming…', () => claimSession(client, sessionId), true);
         else sessionStorage.removeItem(CURRENT_SESSION_KEY);
       },
       () => sessionStorage.removeItem(CURRENT_SESSION_KEY),
@@ -121,7 +160,7 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
             busy={screen.kind === 'opening'}
             error={screen.kind === 'start' ? screen.error : null}
             onStart={(candidateId) => void open('Starting…', () => client.sessions.createSession(candidateId), false)}
-            onResume={(session) => void open('Resuming…', () => client.sessions.resumeSession(session.id), true)}
+            onResume={(session) => void open('Resuming…', () => claimSession(client, session.id), true)}
           />
           {screen.kind === 'opening' && (
             <p className="opening muted" role="status" data-testid="opening">

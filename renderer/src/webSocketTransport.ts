@@ -1,7 +1,7 @@
 import { Emitter, type Disposer } from '../../shared/event';
 import type { IpcResult } from '../../shared/ipc/channel';
 import type { ClientTransport } from '../../shared/ipc/client';
-import { IPC_WEBSOCKET_PATH, SECRET_FRAGMENT_PARAMETER, parseServerMessage, secretSubprotocol } from '../../shared/ipc/webSocketProtocol';
+import { CLIENT_ID_QUERY_PARAMETER, ClientIdSchema, IPC_WEBSOCKET_PATH, SECRET_FRAGMENT_PARAMETER, parseServerMessage, secretSubprotocol } from '../../shared/ipc/webSocketProtocol';
 
 /**
  * The page's side of the browser shell (electron/browserShell): the IPC contract over one
@@ -43,6 +43,11 @@ export interface WebSocketTransportOptions {
   location: LocationLike;
   /** A fresh unique call id; `crypto.randomUUID` by default. */
   newCallId?: () => string;
+  /**
+   * Who this page is to the shell, the same on every reconnect: the caller that holds the
+   * sessions it writes. A fresh random id by default, so each page load (a reload too) is a new caller.
+   */
+  clientId?: string;
   /** Reconnect delays: doubled after each failed attempt from `initialMs`, capped at `maxMs`. */
   reconnectDelay?: { initialMs: number; maxMs: number };
 }
@@ -71,6 +76,8 @@ export function readShellSecret(location: Pick<LocationLike, 'hash'>): string | 
 export class WebSocketTransport implements ClientTransport {
   private readonly url: string;
   private readonly protocol: string;
+  /** This page's id, sent with every connection attempt. */
+  readonly clientId: string;
   private readonly newCallId: () => string;
   private readonly delays: { initialMs: number; maxMs: number };
   private readonly pending = new Map<string, PendingCall>();
@@ -86,7 +93,8 @@ export class WebSocketTransport implements ClientTransport {
   constructor(private readonly options: WebSocketTransportOptions) {
     const secret = readShellSecret(options.location);
     if (!secret) throw new Error(`This page needs the address the browser shell printed, including #${SECRET_FRAGMENT_PARAMETER}=...`);
-    this.url = `${options.location.protocol === 'https:' ? 'wss' : 'ws'}://${options.location.host}${IPC_WEBSOCKET_PATH}`;
+    this.clientId = ClientIdSchema.parse(options.clientId ?? randomClientId());
+    this.url = `${options.location.protocol === 'https:' ? 'wss' : 'ws'}://${options.location.host}${IPC_WEBSOCKET_PATH}?${CLIENT_ID_QUERY_PARAMETER}=${this.clientId}`;
     this.protocol = secretSubprotocol(secret);
     this.newCallId = options.newCallId ?? randomCallId;
     this.delays = options.reconnectDelay ?? DEFAULT_RECONNECT_DELAY;
@@ -244,6 +252,10 @@ function refuseWhatJsonWouldAlter(_key: string, value: unknown): unknown {
 
 function randomCallId(): string {
   return crypto.randomUUID();
+}
+
+function randomClientId(): string {
+  return crypto.randomUUID().replaceAll('-', '');
 }
 
 function errorMessage(error: unknown): string {

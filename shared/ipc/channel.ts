@@ -6,11 +6,22 @@ import { ERROR_CODES, type ErrorPayload } from '../errors';
  * preload API and the main-side registration are derived from it, never listed by hand.
  */
 
+/**
+ * How a channel takes part in the one-writer-per-session rule (electron/ipc/sessionWriterLeases.ts);
+ * the session is always the channel's first argument.
+ * - `write`: it writes into the session; refused with SESSION_OPEN_ELSEWHERE, before anything is
+ *   written, while another connected caller holds the session; otherwise the caller holds it.
+ * - `takeOver`: the caller takes the session over from whoever holds it ("Use it here").
+ */
+export type SessionLeaseRole = 'write' | 'takeOver';
+
 /** A request/response channel: positional arguments as a zod tuple, and a response schema. */
 export interface ChannelSpec<Request extends z.ZodTuple = z.ZodTuple, Response extends z.ZodType = z.ZodType> {
   doc: string;
   request: Request;
   response: Response;
+  /** Set on every channel that writes into a session (or takes one over); see `SessionLeaseRole`. */
+  sessionLease?: SessionLeaseRole;
 }
 
 /** A main-to-renderer event stream. */
@@ -25,9 +36,12 @@ export interface IpcContract {
   events: Record<string, EventSpec>;
 }
 
+/** `sessionLease` only on channels whose first argument is a string (the session id); a compile error elsewhere. */
+type SessionLeaseAllowed<Request extends z.ZodTuple> = z.output<Request> extends readonly [string, ...unknown[]] ? unknown : { sessionLease?: never };
+
 /** Declares a channel; a typed identity so the contract keeps its literal types. */
 export function channel<Request extends z.ZodTuple, Response extends z.ZodType>(
-  spec: ChannelSpec<Request, Response>,
+  spec: ChannelSpec<Request, Response> & SessionLeaseAllowed<Request>,
 ): ChannelSpec<Request, Response> {
   return spec;
 }

@@ -14,6 +14,7 @@ import { ExecutionResultSchema, LanguageAvailabilitySchema, LanguageSchema, Sand
 import { ChatChunkSchema, ChatContextSchema, ChatMessagesSchema } from '../ai/chat';
 import { AssignedPublicQuestionSchema, QuestionLanguageSchema } from '../questions/question';
 import { SyncStatusSchema } from '../sync/syncStatus';
+import { SettingsUpdateSchema, SettingsViewSchema } from '../settings/settings';
 import { channel, event, type IpcContract } from './channel';
 
 /** A point in a recording: right after event `seq`, or the last event at or before `timestamp` (ms). */
@@ -87,16 +88,19 @@ export const ipcContract = {
         doc: 'Records one candidate event; resolves once it is committed to the local database.',
         request: z.tuple([SessionIdSchema, EventInputSchema]),
         response: EventAckSchema,
+        sessionLease: 'write',
       }),
       recordCodeSnapshot: channel({
         doc: "Records a file's full content; stored as a patch against the previous snapshot.",
         request: z.tuple([SessionIdSchema, CodeSnapshotSchema]),
         response: EventAckSchema,
+        sessionLease: 'write',
       }),
       closeSession: channel({
         doc: 'Ends a recording (idempotent): flushes, appends session_closed, hands it to sync.',
         request: z.tuple([SessionIdSchema, ClosedSessionStatusSchema]),
         response: SessionSchema,
+        sessionLease: 'write',
       }),
       getSession: channel({ doc: 'One session by id.', request: z.tuple([SessionIdSchema]), response: SessionSchema }),
       getSessionStats: channel({
@@ -110,9 +114,16 @@ export const ipcContract = {
         response: z.array(SessionSchema),
       }),
       resumeSession: channel({
-        doc: 'Continues an interrupted session; records session_resumed with the gap.',
+        doc: 'Continues an interrupted session (records session_resumed with the gap), or the one this window had open; this window becomes its writer.',
         request: z.tuple([SessionIdSchema]),
         response: SessionSchema,
+        sessionLease: 'write',
+      }),
+      takeOver: channel({
+        doc: "Makes this window the session's one writer (\"Use it here\"); the window that held it is told (sessionTakenOver) and its writes are refused from then on. Returns the session with everything recorded so far committed.",
+        request: z.tuple([SessionIdSchema]),
+        response: SessionSchema,
+        sessionLease: 'takeOver',
       }),
       verifySession: channel({
         doc: "Walks the session's hash chain and names the first seq that breaks it.",
@@ -141,6 +152,7 @@ export const ipcContract = {
           z.strictObject({ code: z.string(), language: z.string().max(40), testCases: z.array(z.unknown()).max(1000), entry: z.string().max(100).optional() }),
         ]),
         response: ExecutionResultSchema,
+        sessionLease: 'write',
       }),
       createSandbox: channel({
         doc: "Starts a warm sandbox for the session's language, so runs skip the interpreter's start-up.",
@@ -164,6 +176,7 @@ export const ipcContract = {
         doc: "Asks the assistant; the answer streams as aiChunk events with the returned requestId, and the exchange is recorded in the session.",
         request: z.tuple([SessionIdSchema, z.strictObject({ messages: ChatMessagesSchema, context: ChatContextSchema.optional() })]),
         response: z.object({ requestId: z.string() }),
+        sessionLease: 'write',
       }),
       cancel: channel({ doc: 'Stops a streaming answer (the stop button); what arrived so far is recorded as cancelled.', request: z.tuple([z.string().min(1).max(100)]), response: z.null() }),
     },
@@ -178,11 +191,13 @@ export const ipcContract = {
         doc: "Runs the code against the question's cases, hidden ones included (verdicts only), and records the run.",
         request: z.tuple([SessionIdSchema, QuestionRunSchema]),
         response: ExecutionResultSchema,
+        sessionLease: 'write',
       }),
       submit: channel({
         doc: 'Runs every case once more and completes the question with the share that passed as its score.',
         request: z.tuple([SessionIdSchema, QuestionRunSchema]),
         response: z.object({ question: AssignedPublicQuestionSchema, result: ExecutionResultSchema }),
+        sessionLease: 'write',
       }),
     },
     replay: {
@@ -207,6 +222,18 @@ export const ipcContract = {
         response: z.array(RecordedEventSchema),
       }),
     },
+    settings: {
+      read: channel({
+        doc: 'The API key and cloud storage settings: where each comes from, the bucket, and secrets masked (at most their last 4 characters).',
+        request: z.tuple([]),
+        response: SettingsViewSchema,
+      }),
+      save: channel({
+        doc: 'Saves settings (absent keeps, null clears, a value replaces); a new API key applies to the next assistant request, storage at the next start.',
+        request: z.tuple([SettingsUpdateSchema]),
+        response: SettingsViewSchema,
+      }),
+    },
   },
   events: {
     syncStatus: event({
@@ -224,6 +251,14 @@ export const ipcContract = {
     sessionClosed: event({
       doc: 'A session was closed; its recording now waits for the sync worker.',
       payload: z.object({ sessionId: z.string(), status: ClosedSessionStatusSchema }),
+    }),
+    sessionTakenOver: event({
+      doc: "A window took a session over (sessions.takeOver): any other window showing it stops writing, as its writes are now refused.",
+      payload: z.object({ sessionId: z.string() }),
+    }),
+    settingsChanged: event({
+      doc: 'Settings were saved (secrets masked); the assistant checks its status again.',
+      payload: SettingsViewSchema,
     }),
   },
 } satisfies IpcContract;

@@ -22,6 +22,30 @@ export const SECRET_FRAGMENT_PARAMETER = 'secret';
 /** What a secret looks like: 32 random bytes as lowercase hex. */
 export const SECRET_PATTERN = /^[0-9a-f]{64}$/;
 
+/**
+ * The query parameter of the upgrade URL (`/ipc?client=...`) naming the page: a random id the
+ * page picks once per load and keeps across its reconnects. It is who the shell's router sees
+ * as the caller, so a reconnected page still holds the sessions it writes (one writer per
+ * session), and a reloaded page is a new caller. Not a secret: the subprotocol is.
+ */
+export const CLIENT_ID_QUERY_PARAMETER = 'client';
+
+/** What a page's client id looks like. */
+export const ClientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+
+/** The client id in an upgrade request's URL (path and query), or null when it is missing or malformed. */
+export function clientIdOf(requestUrl: string): string | null {
+  const start = requestUrl.indexOf('?');
+  const query = start === -1 ? '' : requestUrl.slice(start + 1).split('#')[0]!;
+  // By hand: shared/ has neither the DOM's nor Node's URLSearchParams. The id's alphabet needs no decoding.
+  const values = query
+    .split('&')
+    .filter((pair) => pair.startsWith(`${CLIENT_ID_QUERY_PARAMETER}=`))
+    .map((pair) => pair.slice(CLIENT_ID_QUERY_PARAMETER.length + 1));
+  const parsed = ClientIdSchema.safeParse(values.length === 1 ? values[0] : undefined);
+  return parsed.success ? parsed.data : null;
+}
+
 /** The close code (RFC 6455 "policy violation") for a frame that breaks this protocol. */
 export const CLOSE_POLICY_VIOLATION = 1008;
 

@@ -12,6 +12,7 @@ import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext, 
 import { recordedText } from '../helpers/recordedText';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rverServer';
 import { makeTempDir } from '../helpers/tempServices';
+import { WALK_TYPED, walkInterview } from './interviewWalk';
 
 /*
  * A whole interview in real Chromium (Debian's package; .ci/run installs it), through the
@@ -67,76 +68,11 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const syncState = () => page.getByTestId('sync-indicator').getAttribute('data-state');
 
   it('start, question, code, tests, assistant, an S3 outage, end, and the recording in S3 equals the local one', async () => {
     await page.goto(shell.url);
-    await page.getByTestId('candidate-input').fill('cand_e2e');
-    await shot('1-start');
-    await page.getByTestId('start-button').click();
-
-    await expect.poll(() => page.getByTestId('question-title').textContent(), { timeout: 20_000 }).toBeTruthy();
-    await page.locator('[data-testid="editor"] .monaco-editor').waitFor({ timeout: 20_000 });
-    await shot('2-workspace');
+    await walkInterview({ page, shot, s3, candidateId: 'cand_e2e', assistantAnswer: ANSWER });
     const sessionId = services.database.db.prepare<[], { id: string }>("SELECT id FROM sessions WHERE candidate_id = 'cand_e2e'").get()!.id;
-    const questionId = services.database.db.prepare<[], { id: string }>("SELECT id FROM questions WHERE candidate_id = 'cand_e2e'").get()!.id;
-    const question = services.questions.getQuestion(questionId);
-
-    // The solution, in the question's language as the workspace opened it.
-    const language = (await page.getByTestId('language-select').inputValue()) as 'javascript' | 'typescript' | 'python';
-    await page.locator('[data-testid="editor"] .monaco-editor').click();
-    await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.press('Delete');
-    // Pasted, as a candidate might: typing it would have Monaco auto-indent and auto-close brackets.
-    await page.evaluate((text) => {
-      // Runs in the page; this file is compiled without DOM types.
-      const window = globalThis as unknown as {
-        DataTransfer: new () => { setData(type: string, value: string): void };
-        ClipboardEvent: new (type: string, init: Record<string, unknown>) => unknown;
-        document: { activeElement: { dispatchEvent(event: unknown): boolean } };
-      };
-      const clipboardData = new window.DataTransfer();
-      clipboardData.setData('text/plain', text);
-      window.document.activeElement.dispatchEvent(new window.ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
-    }, question.referenceSolution[language]);
-    await page.keyboard.press('ControlOrMeta+End');
-    // And some keystrokes, one key at a time, as a candidate types.
-    const comment = language === 'python' ? '\n# checked by hand' : '\n// checked by hand';
-    await page.keyboard.type(comment, { delay: 30 });
-
-    await page.getByTestId('run-tests').click();
-    await expect.poll(async () => {
-      const summary = page.getByTestId('results-summary');
-      const [passed, total] = [await summary.getAttribute('data-passed'), await summary.getAttribute('data-total')];
-      return total !== null && total !== '0' && passed === total;
-    }, { timeout: 30_000 }).toBe(true);
-    await shot('3-tests-passed');
-
-    await page.getByTestId('assistant-input').fill('How should I start?');
-    await page.getByTestId('assistant-send').click();
-    await expect.poll(() => page.getByTestId('assistant-answer').getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
-    expect(await page.getByTestId('assistant-answer').textContent()).toContain(ANSWER);
-    await shot('4-assistant');
-
-    // S3 goes away: the page says offline, with events waiting; recording goes on.
-    await s3.stop();
-    await page.locator('[data-testid="editor"] .monaco-editor').click();
-    await page.keyboard.press('ControlOrMeta+End');
-    await page.keyboard.type(language === 'python' ? '\n# offline for a while' : '\n// offline for a while', { delay: 30 });
-    await expect.poll(syncState, { timeout: 20_000 }).toBe('offline');
-    const pending = async () => Number(/(\d+) pending/.exec((await page.getByTestId('sync-indicator').textContent()) ?? '')?.[1] ?? Number.NaN);
-    const before = await pending();
-    expect(before).toBeGreaterThan(0);
-    await page.keyboard.type(' and more', { delay: 30 });
-    await expect.poll(pending, { timeout: 10_000 }).toBeGreaterThan(before);
-    await shot('5-offline');
-    await s3.start();
-    await expect.poll(syncState, { timeout: 20_000 }).not.toBe('offline');
-
-    await page.getByTestId('end-interview').click();
-    await page.getByTestId('confirm-end').click();
-    await page.getByTestId('done-screen').waitFor({ timeout: 60_000 });
-    await shot('6-done');
 
     // The recording in S3, downloaded and decoded, is the local one, keystrokes included.
     await expect.poll(async () => (await services.sessions.getSession(sessionId)).syncState, { timeout: 30_000 }).toBe('SYNCED');
@@ -144,9 +80,7 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
     const downloaded = await services.storage!.downloadSessionRecording(sessionId);
     expect(downloaded.events).toEqual(local);
     const typed = recordedText(services, sessionId);
-    expect(typed).toContain('checked by hand');
-    expect(typed).toContain('offline for a while');
-    expect(typed).toContain(' and more');
+    for (const text of WALK_TYPED) expect(typed).toContain(text);
     expect(local.some((event) => event.type === 'test_result')).toBe(true);
     expect(local.some((event) => event.type === 'paste')).toBe(true);
     expect(local.filter((event) => event.type === 'ai_interaction').map((event) => (event.data as { content: string }).content)).toEqual(['How should I start?', ANSWER]);

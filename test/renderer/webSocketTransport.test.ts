@@ -36,9 +36,9 @@ function gatedHost(inner: IpcHost) {
   const calls: string[] = [];
   const router: IpcRouter = {
     channelNames: inner.router.channelNames,
-    invoke: async (channel, args) => {
+    invoke: async (channel, args, callerId) => {
       calls.push(channel);
-      const result = await inner.router.invoke(channel, args);
+      const result = await inner.router.invoke(channel, args, callerId);
       await gate;
       return result;
     },
@@ -163,6 +163,27 @@ describe('the WebSocket transport against the browser shell', () => {
     // The resent calls were answered from the shell's memory, not run again.
     expect(gated.calls.filter((channel) => channel === 'sessions:recordEvent')).toHaveLength(4);
     expect(states).toEqual(['open', 'closed', 'connecting', 'open']);
+  });
+
+  it('is one caller across its reconnects (its client id in every upgrade URL): the session it writes stays its own', async () => {
+    const api = connect();
+    const session = await api.sessions.createSession('cand_caller');
+    await api.sessions.recordEvent(session.id, { type: 'keystroke', data: { key: 'a' } });
+    sockets.at(-1)!.terminate();
+    await until(() => transport.connectionState === 'open' && sockets.length === 2, 'the reconnect');
+    await api.sessions.recordEvent(session.id, { type: 'keystroke', data: { key: 'b' } });
+    expect(new Set(sockets.map((socket) => socket.url))).toEqual(new Set([`ws://127.0.0.1:${shell.port}/ipc?client=${transport.clientId}`]));
+    expect(transport.clientId).toMatch(/^[0-9a-f]{32}$/);
+    // Another page load is another caller, refused while this one holds the session.
+    const other = new WebSocketTransport({ WebSocket: browserLikeWebSocket(new URL(shell.url).origin), location: locationOf(shell) });
+    try {
+      expect(other.clientId).not.toBe(transport.clientId);
+      const otherApi = createIpcClient(ipcContract, other);
+      await expect(otherApi.sessions.recordEvent(session.id, { type: 'keystroke', data: { key: 'x' } })).rejects.toMatchObject({ code: 'SESSION_OPEN_ELSEWHERE' });
+    } finally {
+      other.dispose();
+    }
+    expect(keystrokes(session.id)).toEqual(['a', 'b']);
   });
 
   it('collects answers that completed while the socket was down', async () => {

@@ -14,6 +14,7 @@ import {
 import { AppError, isAppError } from '../../../shared/errors';
 import type { ClaudeInteraction } from '../../../shared/recording/session';
 import { parseOrThrow } from '../../../shared/validation';
+import { currentApiKey, type ApiKeySource } from './apiKeyHolder';
 import { estimateCost } from './modelPricing';
 import { buildSystemPrompt } from './systemPrompt';
 
@@ -36,8 +37,12 @@ export interface ClaudeInteractionRecorder {
 
 /** What the service is built from. The API key stays in the main process: nothing here crosses to the renderer. */
 export interface ClaudeServiceDeps {
-  /** null (or blank): the assistant is unavailable and says so; no request is ever made. */
-  apiKey: string | null;
+  /**
+   * null (or blank): the assistant is unavailable and says so; no request is ever made. A
+   * source (ApiKeyHolder) is read at each request, so a key saved in settings applies to the
+   * next one without a restart.
+   */
+  apiKey: string | null | ApiKeySource;
   /** An Anthropic-compatible server (gateway, local model server). Absent: the SDK reads ANTHROPIC_BASE_URL, else api.anthropic.com. */
   baseURL?: string;
   model: string;
@@ -88,7 +93,9 @@ interface AnswerSoFar {
 export class ClaudeService {
   /** The model asked for. */
   readonly model: string;
-  private readonly client: Anthropic | null;
+  /** The client built for `clientKey`; rebuilt when the key source holds another key. */
+  private builtClient: Anthropic | null = null;
+  private clientKey: string | null = null;
   private readonly maxTokens: number;
   private readonly now: () => number;
   private readonly wholeAnswerTimeoutMs: number;
@@ -98,20 +105,28 @@ export class ClaudeService {
     this.maxTokens = deps.maxTokens ?? DEFAULT_MAX_TOKENS;
     this.now = deps.now ?? (() => performance.now());
     this.wholeAnswerTimeoutMs = Math.max(deps.timeoutMs ?? 0, WHOLE_ANSWER_TIMEOUT_MS);
-    const apiKey = deps.apiKey?.trim() || null;
-    // Without a key no client is built: the SDK would otherwise look for credentials in
-    // profiles on disk, and the candidate should hear "no key", not an SDK error.
-    this.client =
-      deps.client ??
-      (apiKey === null
-        ? null
-        : new Anthropic({
-            apiKey,
-            // undefined (not null) lets the SDK's own default read ANTHROPIC_BASE_URL.
-            baseURL: deps.baseURL || undefined,
-            maxRetries: deps.maxRetries ?? 2,
-            timeout: deps.timeoutMs ?? DEFAULT_AI_TIMEOUT_MS,
-          }));
+  }
+
+  /**
+   * The SDK client for the key in use now; null without a key. Without a key no client is
+   * built: the SDK would otherwise look for credentials in profiles on disk, and the candidate
+   * should hear "no key", not an SDK error.
+   */
+  private get client(): Anthropic | null {
+    if (this.deps.client) return this.deps.client;
+    const apiKey = currentApiKey(this.deps.apiKey);
+    if (apiKey === null) return null;
+    if (apiKey !== this.clientKey || !this.builtClient) {
+      this.builtClient = new Anthropic({
+        apiKey,
+        // undefined (not null) lets the SDK's own default read ANTHROPIC_BASE_URL.
+        baseURL: this.deps.baseURL || undefined,
+        maxRetries: this.deps.maxRetries ?? 2,
+        timeout: this.deps.timeoutMs ?? DEFAULT_AI_TIMEOUT_MS,
+      });
+      this.clientKey = apiKey;
+    }
+    return this.builtClient;
   }
 
   /** Whether requests can be made at all (a key is set); says why not, for the assistant panel. */
@@ -121,7 +136,8 @@ export class ClaudeService {
 
   /** The model server's URL, without any credentials in it; null without a key. */
   get serverUrl(): string | null {
-    return this.client ? displayUrl(this.client.baseURL) : null;
+    const client = this.client;
+    return client ? displayUrl(client.baseURL) : null;
   }
 
   /**
@@ -235,9 +251,10 @@ export class ClaudeService {
 
   /** testConnection, with the reason in words when the assistant cannot answer. */
   async checkConnection(): Promise<ChatAvailability> {
-    if (!this.client) return { ok: false, reason: NO_KEY_REASON };
+    const client = this.client;
+    if (!client) return { ok: false, reason: NO_KEY_REASON };
     try {
-      await this.client.messages.create({ model: this.model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }, { maxRetries: 0 });
+      await client.messages.create({ model: this.model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }, { maxRetries: 0 });
       return { ok: true };
     } catch (error) {
       if (error instanceof APIError && error.status !== undefined && (error.status === 429 || error.status >= 500)) return { ok: true };
@@ -256,8 +273,9 @@ export class ClaudeService {
   }
 
   private requireClient(): Anthropic {
-    if (!this.client) throw new AppError('AI_UNAVAILABLE', NO_KEY_REASON, { reason: 'no_api_key', transient: false });
-    return this.client;
+    const client = this.client;
+    if (!client) throw new AppError('AI_UNAVAILABLE', NO_KEY_REASON, { reason: 'no_api_key', transient: false });
+    return client;
   }
 
   /** Starts recording the candidate's message alongside the request, so it costs no latency. */

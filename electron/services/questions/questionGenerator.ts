@@ -11,6 +11,7 @@ import {
   type QuestionLanguage,
 } from '../../../shared/questions/question';
 import { describeIssues } from '../../../shared/validation';
+import { currentApiKey, type ApiKeySource } from '../ai/apiKeyHolder';
 
 /** What the generator asks the model for. */
 export interface QuestionRequest {
@@ -95,7 +96,8 @@ const TOOL_INPUT_SCHEMA = z.toJSONSchema(QuestionBodySchema) as Anthropic.Tool.I
 
 /** Where the Claude-backed model finds the API. */
 export interface ClaudeQuestionModelOptions {
-  apiKey: string | null;
+  /** A source (ApiKeyHolder) is read at each request, so a key saved in settings applies without a restart. */
+  apiKey: string | null | ApiKeySource;
   baseURL?: string;
   model: string;
   maxRetries?: number;
@@ -105,12 +107,21 @@ export interface ClaudeQuestionModelOptions {
 
 /** Proposes questions with Claude, through a tool whose input schema is the question's (structured output). */
 export class ClaudeQuestionModel implements QuestionModel {
-  private readonly client: Anthropic | null;
+  private builtClient: Anthropic | null = null;
+  private clientKey: string | null = null;
 
-  constructor(private readonly options: ClaudeQuestionModelOptions) {
-    this.client =
-      options.client ??
-      (options.apiKey ? new Anthropic({ apiKey: options.apiKey, maxRetries: options.maxRetries ?? 2, ...(options.baseURL ? { baseURL: options.baseURL } : {}) }) : null);
+  constructor(private readonly options: ClaudeQuestionModelOptions) {}
+
+  /** The client for the key in use now (rebuilt when it changes); null without a key. */
+  private get client(): Anthropic | null {
+    if (this.options.client) return this.options.client;
+    const apiKey = currentApiKey(this.options.apiKey);
+    if (apiKey === null) return null;
+    if (apiKey !== this.clientKey || !this.builtClient) {
+      this.builtClient = new Anthropic({ apiKey, maxRetries: this.options.maxRetries ?? 2, ...(this.options.baseURL ? { baseURL: this.options.baseURL } : {}) });
+      this.clientKey = apiKey;
+    }
+    return this.builtClient;
   }
 
   get available(): { ok: true } | { ok: false; reason: string } {
@@ -118,10 +129,11 @@ export class ClaudeQuestionModel implements QuestionModel {
   }
 
   async propose(request: QuestionRequest): Promise<{ input: unknown; tokensUsed: number }> {
-    if (!this.client) throw new AppError('AI_UNAVAILABLE', 'Questions cannot be generated: no ANTHROPIC_API_KEY is set on this computer.');
+    const client = this.client;
+    if (!client) throw new AppError('AI_UNAVAILABLE', 'Questions cannot be generated: no ANTHROPIC_API_KEY is set on this computer.');
     let response: Anthropic.Message;
     try {
-      response = await this.client.messages.create({
+      response = await client.messages.create({
         model: this.options.model,
         max_tokens: 8_000,
         system: GENERATION_SYSTEM_PROMPT,

@@ -69,6 +69,13 @@ export interface EditorRecorderOptions {
   retryDelaysMs?: readonly number[];
 }
 
+/** An event the recorder holds while paused, as `discardHeld` shows it. */
+export interface HeldItem {
+  /** The event type; `code_snapshot` for a snapshot. */
+  type: string;
+  fileId: string | null;
+}
+
 /** Where a focus, blur or paste happened. */
 export type RecorderTarget = 'window' | 'editor' | 'assistant';
 
@@ -124,6 +131,8 @@ const systemClock: RecorderClock = {
  * snapshots when edits pause or pile up. Nothing is recorded before `start`. A failed call is
  * retried (and reported through `onDidFail`) until it succeeds; one the recorder refuses for
  * good is reported and, for content, replaced by a snapshot so the file stays replayable.
+ * A call refused because another window holds the session pauses sending, dropping nothing,
+ * until `resume`.
  */
 export class EditorRecorder {
   private readonly options: Required<Omit<EditorRecorderOptions, 'sink' | 'readFile' | 'clock'>>;
@@ -142,14 +151,18 @@ export class EditorRecorder {
   private attempt = 0;
   private retryTimer: unknown = null;
   private drained: (() => void)[] = [];
+  private paused = false;
 
   private readonly failures = new Emitter<RecorderFailure>();
   private readonly pendingChanges = new Emitter<number>();
+  private readonly pausedChanges = new Emitter<boolean>();
 
   /** A call failed: retried (`willRetry`) or given up. */
   readonly onDidFail: Event<RecorderFailure> = this.failures.event;
   /** The number of events waiting to be recorded changed. */
   readonly onDidChangePending: Event<number> = this.pendingChanges.event;
+  /** Sending stopped (true: another window holds the session) or started again (false, after `resume`). */
+  readonly onDidChangePaused: Event<boolean> = this.pausedChanges.event;
 
   constructor(private readonly deps: EditorRecorderOptions) {
     this.clock = deps.clock ?? systemClock;
@@ -172,6 +185,49 @@ export class EditorRecorder {
   /** Events queued or in flight, not yet acknowledged. */
   get pendingCount(): number {
     return this.queue.length + (this.batch ? 1 : 0);
+  }
+
+  /** True while another window holds the session: events are kept, none is sent. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops sending, keeping everything (recording goes on into the queue): another window
+   * holds the session, so a write would be refused. The recorder pauses by itself when a call
+   * is refused with SESSION_OPEN_ELSEWHERE; the page pauses it when told of a takeover.
+   */
+  pause(): void {
+    if (this.paused || this.disposed) return;
+    this.paused = true;
+    this.pausedChanges.fire(true);
+  }
+
+  /** Sends what was held, in order, and carries on: this window holds the session again. */
+  resume(): void {
+    if (!this.paused || this.disposed) return;
+    this.paused = false;
+    this.pausedChanges.fire(false);
+    this.pump();
+  }
+
+  /**
+   * Drops held events matching `predicate` (never the one in flight) and reports them once
+   * through `onDidFail` with `reason`; returns how many. For edits typed on text another
+   * window has since changed: they cannot land where they were typed.
+   */
+  discardHeld(predicate: (item: HeldItem) => boolean, reason: unknown): number {
+    const first = this.inFlight ? 1 : 0;
+    const kept = this.queue.slice(0, first);
+    const dropped: QueueItem[] = [];
+    for (const item of this.queue.slice(first)) (predicate({ type: itemType(item), fileId: item.fileId }) ? dropped : kept).push(item);
+    if (dropped.length === 0) return 0;
+    this.queue.length = 0;
+    this.queue.push(...kept);
+    for (const item of dropped) if (item.fileId !== null) this.editsSinceSnapshot.delete(item.fileId);
+    this.failures.fire({ type: itemType(dropped[0]!), fileId: dropped[0]!.fileId, error: reason, attempt: 0, willRetry: false, pending: this.queue.length });
+    this.pendingChanges.fire(this.pendingCount);
+    return dropped.length;
   }
 
   /** Starts recording into `sessionId`; every call before this is ignored. */
@@ -260,13 +316,17 @@ export class EditorRecorder {
     if (this.recording) this.enqueueOrdered({ type: 'file_opened', fileId, data: {} });
   }
 
-  /** Records the file's full content now (after a language change, before a test run). */
+  /**
+   * Records the file's full content now (after a language change, before a test run). A file
+   * over the event limit (a huge paste) is not snapshotted, as the recorder would refuse it:
+   * its edits, each cut below the limit, already replay it exactly.
+   */
   snapshotFile(fileId: string): void {
     if (!this.recording) return;
     this.flushBatch();
     this.editsSinceSnapshot.delete(fileId);
     const snapshot = this.deps.readFile(fileId);
-    if (snapshot) this.push({ kind: 'snapshot', snapshot, fileId });
+    if (snapshot && fitsInOneEvent(snapshot.content)) this.push({ kind: 'snapshot', snapshot, fileId });
   }
 
   /**
@@ -293,6 +353,9 @@ export class EditorRecorder {
    */
   unload(): void {
     if (!this.recording) return;
+    // Held for another window's session: sent now they would be refused, or, were that window
+    // gone at the same moment, land on text it had changed. They go with the page.
+    if (this.paused) return this.dispose();
     const sessionId = this.session!;
     this.flushBatch();
     for (const kind of ['cursor', 'selection'] as const) this.sendThrottled(kind);
@@ -319,6 +382,7 @@ export class EditorRecorder {
     this.releaseDrained();
     this.failures.dispose();
     this.pendingChanges.dispose();
+    this.pausedChanges.dispose();
   }
 
   private get recording(): boolean {
@@ -382,7 +446,7 @@ export class EditorRecorder {
 
   /** Sends the head of the queue; one call in flight keeps the recorder's order and file lengths right. */
   private pump(): void {
-    if (this.inFlight || this.retryTimer !== null || !this.recording) return;
+    if (this.inFlight || this.retryTimer !== null || !this.recording || this.paused) return;
     const sessionId = this.session!;
     const item = this.queue[0];
     if (!item) {
@@ -403,6 +467,11 @@ export class EditorRecorder {
     if (error === null) {
       this.attempt = 0;
       this.queue.shift();
+    } else if (isAppError(error, 'SESSION_OPEN_ELSEWHERE')) {
+      // Not a failure: the item stays at the head, with everything behind it, until `resume`.
+      this.attempt = 0;
+      this.pause();
+      return;
     } else {
       this.attempt += 1;
       const willRetry = !isAppError(error) || (!PERMANENT_CODES.has(error.code) && !SESSION_GONE_CODES.has(error.code));
@@ -483,6 +552,19 @@ function cutText(text: string, max: number): string {
   if (text.length <= max) return text;
   const last = text.charCodeAt(max - 1);
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+/** Whether `text`, stored as a JSON string, stays within MAX_EVENT_BYTES (how the recorder measures a snapshot). */
+function fitsInOneEvent(text: string): boolean {
+  // A code unit is 1 to 6 bytes of JSON: measure only when the bounds cannot tell.
+  if (text.length * 6 + 2 <= MAX_EVENT_BYTES) return true;
+  if (text.length + 2 > MAX_EVENT_BYTES) return false;
+  let bytes = 0;
+  for (const char of JSON.stringify(text)) {
+    const code = char.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes <= MAX_EVENT_BYTES;
 }
 
 function countLines(text: string): number {

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type * as Monaco from 'monaco-editor/editor';
 import type { EditorRecorder } from '../recording/editorRecorder';
 import type { EditorFiles, MonacoApi } from './editorFiles';
+import { EDITOR_OPTIONS } from './editorOptions';
 
 export interface MonacoEditorProps {
   /** The Monaco API (monacoSetup's in the app, a fake in tests). */
@@ -11,6 +12,8 @@ export interface MonacoEditorProps {
   recorder: EditorRecorder;
   /** Ctrl/Cmd+Enter inside the editor. */
   onRunShortcut(): void;
+  /** True while another window holds the session: the text can be read, not changed. */
+  readOnly?: boolean;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface MonacoEditorProps {
  * and switching tabs only swaps the model. Content changes reach the recorder from each
  * model (EditorFiles); the cursor, selection, pastes and editor focus from here.
  */
-export function MonacoEditor({ monaco, files, activeFileId, recorder, onRunShortcut }: MonacoEditorProps) {
+export function MonacoEditor({ monaco, files, activeFileId, recorder, onRunShortcut, readOnly = false }: MonacoEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
   const shownFileId = useRef<string | null>(null);
@@ -30,17 +33,7 @@ export function MonacoEditor({ monaco, files, activeFileId, recorder, onRunShort
   }, [onRunShortcut]);
 
   useEffect(() => {
-    const editor = monaco.editor.create(host.current!, {
-      model: null,
-      theme: 'vs-dark',
-      automaticLayout: true,
-      minimap: { enabled: false },
-      fontSize: 14,
-      tabSize: 2,
-      scrollBeyondLastLine: false,
-      // The candidate's own code only: no suggestions drawn from other files' words.
-      wordBasedSuggestions: 'currentDocument',
-    });
+    const editor = monaco.editor.create(host.current!, { ...EDITOR_OPTIONS, model: null });
     editorRef.current = editor;
     const current = () => {
       const model = editor.getModel();
@@ -76,6 +69,11 @@ export function MonacoEditor({ monaco, files, activeFileId, recorder, onRunShort
       editorRef.current = null;
     };
   }, [monaco, files, recorder]);
+
+  // After the create effect above, so the first render's value reaches the new editor too.
+  useEffect(() => {
+    editorRef.current?.updateOptions({ readOnly, domReadOnly: readOnly });
+  }, [readOnly, monaco, files, recorder]);
 
   useEffect(() => {
     const editor = editorRef.current;

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Session } from '../../../shared/recording/session';
 import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';
+import { SettingsButton } from '../settings/SettingsScreen';
 
 export interface StartScreenProps {
   client: InterviewLmClient;
@@ -54,8 +55,11 @@ export function StartScreen({ client, busy, error, onStart, onResume }: StartScr
   return (
     <main className="app start-screen">
       <header className="app-header">
-        <h1>InterviewLM</h1>
-        <p className="muted">Coding interview</p>
+        <div>
+          <h1>InterviewLM</h1>
+          <p className="muted">Coding interview</p>
+        </div>
+        <SettingsButton client={client} />
       </header>
 
       {interrupted.length > 0 && (

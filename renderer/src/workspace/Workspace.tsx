@@ -4,12 +4,14 @@ import type { ExecutionResult, LanguageAvailability } from '../../../shared/exec
 import { QUESTION_LANGUAGES, type QuestionLanguage } from '../../../shared/questions/question';
 import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';
+import { SettingsButton } from '../settings/SettingsScreen';
 import { AssistantPanel } from './AssistantPanel';
 import type { WorkspaceFile } from './editorFiles';
 import { EndInterviewButton } from './EndInterviewButton';
 import { FileTabs } from './FileTabs';
 import { fileNameFor, isQuestionLanguage, LANGUAGE_LABELS } from './languages';
 import { MonacoEditor } from './MonacoEditor';
+import { OpenElsewhereOverlay, useWriterState } from './OpenElsewhereOverlay';
 import { QuestionPanel } from './QuestionPanel';
 import { RecorderStatus } from './RecorderStatus';
 import { ResultsPanel } from './ResultsPanel';
@@ -34,7 +36,8 @@ const SETTLE_BEFORE_RUN_MS = 2000;
  * blur and visibility go to the recorder from here.
  */
 export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
-  const { session, question, files, recorder, monaco } = workspace;
+  const { session, question, files, recorder, monaco, writer } = workspace;
+  const writerState = useWriterState(writer);
   const [fileList, setFileList] = useState<WorkspaceFile[]>(() => files.list());
   const [activeFileId, setActiveFileId] = useState<string | null>(() => files.list()[0]?.fileId ?? null);
   const [result, setResult] = useState<ExecutionResult | null>(null);
@@ -45,6 +48,11 @@ export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
   const activeFile = fileList.find((file) => file.fileId === activeFileId) ?? null;
 
   useEffect(() => files.onDidChangeFiles(setFileList), [files]);
+
+  // Another window deleted the open file (the files were reloaded from the recording): show another.
+  useEffect(() => {
+    if (activeFileId !== null && !fileList.some((file) => file.fileId === activeFileId)) setActiveFileId(fileList[0]?.fileId ?? null);
+  }, [fileList, activeFileId]);
 
   useEffect(() => {
     let live = true;
@@ -75,7 +83,8 @@ export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
   }, [recorder]);
 
   const runTests = useCallback(async () => {
-    if (running || !activeFile) return;
+    // Ctrl/Cmd+Enter still reaches here under the overlay; the run would be refused.
+    if (running || !activeFile || writer.state !== 'here') return;
     if (!isQuestionLanguage(activeFile.language)) {
       setRunError('Tests run JavaScript, TypeScript or Python: pick one for this file.');
       return;
@@ -92,7 +101,7 @@ export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
     } finally {
       setRunning(false);
     }
-  }, [running, activeFile, files, recorder, client, session.id, question.id]);
+  }, [running, activeFile, files, recorder, client, session.id, question.id, writer]);
 
   // Ctrl/Cmd+Enter outside the editor (Monaco handles it inside and stops the event).
   const runShortcut = useRef(runTests);
@@ -156,6 +165,7 @@ export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
         <SyncIndicator status={syncStatus} />
         <RecorderStatus recorder={recorder} />
         <span className="spacer" />
+        <SettingsButton client={client} compact />
         <EndInterviewButton onConfirm={() => onEnd(activeFileId)} />
       </header>
       <div className="workspace-main">
@@ -185,11 +195,12 @@ export function Workspace({ client, workspace, onEnd }: WorkspaceProps) {
               {running ? 'Running…' : 'Run tests'}
             </button>
           </div>
-          <MonacoEditor monaco={monaco} files={files} activeFileId={activeFileId} recorder={recorder} onRunShortcut={() => void runShortcut.current()} />
+          <MonacoEditor monaco={monaco} files={files} activeFileId={activeFileId} recorder={recorder} onRunShortcut={() => void runShortcut.current()} readOnly={writerState !== 'here'} />
           <ResultsPanel result={result} running={running} error={runError} examples={question.examples} />
         </section>
         <AssistantPanel client={client} sessionId={session.id} recorder={recorder} context={chatContext} />
       </div>
+      <OpenElsewhereOverlay writer={writer} />
     </div>
   );
 }

@@ -15,6 +15,14 @@ export interface MonacoApi {
   KeyCode: Pick<typeof Monaco.KeyCode, 'Enter'>;
 }
 
+/** A file as the recording holds it (replay's ReplayFile, as far as the workspace needs it). */
+export interface RecordedFile {
+  fileId: string;
+  fileName: string;
+  language: string | null;
+  content: string;
+}
+
 /** A file as the tabs show it; its text lives in its Monaco model, never in React state. */
 export interface WorkspaceFile {
   fileId: string;
@@ -37,6 +45,8 @@ interface Entry {
 export class EditorFiles {
   private readonly entries = new Map<string, Entry>();
   private readonly changed = new Emitter<WorkspaceFile[]>();
+  /** Set while `reload` writes the recording's text into the models: those changes are not the candidate's. */
+  private silent = false;
 
   /** The file list changed (created, renamed, language, deleted). */
   readonly onDidChangeFiles: Event<WorkspaceFile[]> = this.changed.event;
@@ -92,10 +102,40 @@ export class EditorFiles {
   }
 
   /** Files the recording already holds (a resumed session): opened, not recorded again. */
-  restore(files: readonly { fileId: string; fileName: string; language: string | null; content: string }[]): void {
-    for (const file of files) {
-      const language = file.language && (isQuestionLanguage(file.language) || file.language === 'plaintext') ? file.language : (languageOfFileName(file.fileName) ?? 'plaintext');
-      this.add(file.fileId, file.fileName, language, file.content);
+  restore(files: readonly RecordedFile[]): void {
+    for (const file of files) this.add(file.fileId, file.fileName, languageOf(file), file.content);
+    this.fire();
+  }
+
+  /**
+   * Makes the files what the recording holds now (another window changed them while it held
+   * the session), recording nothing: the recording already has every one of those changes.
+   * Files it does not hold are closed; the others keep their models, with the recorded text.
+   */
+  reload(files: readonly RecordedFile[]): void {
+    const recorded = new Set(files.map((file) => file.fileId));
+    this.silent = true;
+    try {
+      for (const [fileId, entry] of this.entries) {
+        if (recorded.has(fileId)) continue;
+        this.entries.delete(fileId);
+        entry.listener.dispose();
+        entry.model.dispose();
+      }
+      for (const file of files) {
+        const entry = this.entries.get(file.fileId);
+        const language = languageOf(file);
+        if (!entry) {
+          this.add(file.fileId, file.fileName, language, file.content);
+          continue;
+        }
+        const content = file.content.replace(/\r\n?/g, '\n');
+        if (entry.model.getValue() !== content) entry.model.setValue(content);
+        if (language !== entry.file.language) this.monaco.editor.setModelLanguage(entry.model, language);
+        entry.file = { fileId: file.fileId, fileName: file.fileName, language };
+      }
+    } finally {
+      this.silent = false;
     }
     this.fire();
   }
@@ -146,7 +186,9 @@ export class EditorFiles {
     const model = this.monaco.editor.createModel(content.replace(/\r\n?/g, '\n'), language, uri);
     model.setEOL(this.monaco.editor.EndOfLineSequence.LF);
     // Every model's own changes, whichever tab is showing: the recorder's code_edit source.
-    const listener = model.onDidChangeContent((event) => this.recorder.contentChanged(fileId, event.changes));
+    const listener = model.onDidChangeContent((event) => {
+      if (!this.silent) this.recorder.contentChanged(fileId, event.changes);
+    });
     const file = { fileId, fileName, language };
     this.entries.set(fileId, { file, model, listener, viewState: null });
     return file;
@@ -169,4 +211,9 @@ export class EditorFiles {
   private fire(): void {
     this.changed.fire(this.list());
   }
+}
+
+/** The language a recorded file opens in: its own when the workspace knows it, else its name's, else plain text. */
+function languageOf(file: RecordedFile): FileLanguage {
+  return file.language && (isQuestionLanguage(file.language) || file.language === 'plaintext') ? file.language : (languageOfFileName(file.fileName) ?? 'plaintext');
 }

@@ -54,10 +54,14 @@ export function useAssistant(client: InterviewLmClient, sessionId: string): Assi
 
   useEffect(() => {
     let live = true;
-    client.ai.getStatus().then(
-      (status) => live && setAvailability(status),
-      (error: unknown) => live && setAvailability({ available: false, reason: describeError(error), model: '' }),
-    );
+    const checkStatus = () =>
+      client.ai.getStatus().then(
+        (status) => live && setAvailability(status),
+        (error: unknown) => live && setAvailability({ available: false, reason: describeError(error), model: '' }),
+      );
+    void checkStatus();
+    // A key saved (or removed) on the settings screen applies to the next answer: say so at once.
+    const stopWatchingSettings = client.on('settingsChanged', () => void checkStatus());
     // Tokens of earlier exchanges in this session (a resumed one); their cost was not kept.
     client.sessions.getSessionStats(sessionId).then(
       (stats) => live && setEarlierTokens(stats.totalTokensUsed),
@@ -65,6 +69,7 @@ export function useAssistant(client: InterviewLmClient, sessionId: string): Assi
     );
     return () => {
       live = false;
+      stopWatchingSettings();
     };
   }, [client, sessionId]);
 

@@ -4,6 +4,7 @@ import type { InterviewLmClient } from '../interviewLmClient';
 import { EditorRecorder } from '../recording/editorRecorder';
 import { EditorFiles, type MonacoApi } from './editorFiles';
 import { fileNameFor } from './languages';
+import { SessionWriter } from './sessionWriter';
 
 /**
  * One running interview: the session, its question, the candidate's files and the recorder.
@@ -16,6 +17,8 @@ export interface WorkspaceSession {
   files: EditorFiles;
   recorder: EditorRecorder;
   monaco: MonacoApi;
+  /** Whether this window writes the session, or another one does ("Use it here"). */
+  writer: SessionWriter;
   /** Stops the recorder and disposes the models (after End interview's flush). */
   dispose(): void;
 }
@@ -23,9 +26,10 @@ export interface WorkspaceSession {
 /**
  * Opens the workspace for a session that is recording: its current question (started if
  * new), and the files: the starter file for a new session, or the files the recording holds
- * for a resumed one. Recording starts here, after Start: nothing before.
+ * for a resumed one. Recording starts here, after Start: nothing before. `heldElsewhere`: another
+ * window writes this session, so this one opens with its recorder paused, behind "Use it here".
  */
-export async function openWorkspace(client: InterviewLmClient, monaco: MonacoApi, session: Session, resumed: boolean): Promise<WorkspaceSession> {
+export async function openWorkspace(client: InterviewLmClient, monaco: MonacoApi, session: Session, resumed: boolean, heldElsewhere = false): Promise<WorkspaceSession> {
   let question = await client.questions.next(session.id);
   if (question.status === 'PENDING') question = await client.questions.start(question.id);
   const existing = resumed
@@ -33,15 +37,23 @@ export async function openWorkspace(client: InterviewLmClient, monaco: MonacoApi
     : [];
 
   let files: EditorFiles | null = null;
+  let writer: SessionWriter | null = null;
+  // Each acknowledged write tells the writer how far the recording matches this window's files.
+  const acknowledged = <T extends { seq: number }>(ack: T): T => {
+    writer?.noteRecorded(ack.seq);
+    return ack;
+  };
   const recorder = new EditorRecorder({
     sink: {
-      record: (sessionId, event) => client.sessions.recordEvent(sessionId, event),
-      snapshot: (sessionId, snapshot) => client.sessions.recordCodeSnapshot(sessionId, snapshot),
+      record: (sessionId, event) => client.sessions.recordEvent(sessionId, event).then(acknowledged),
+      snapshot: (sessionId, snapshot) => client.sessions.recordCodeSnapshot(sessionId, snapshot).then(acknowledged),
     },
     readFile: (fileId) => files?.snapshotOf(fileId) ?? null,
   });
   const editorFiles = new EditorFiles(monaco, recorder);
   files = editorFiles;
+  const sessionWriter = new SessionWriter({ client, session, recorder, files: editorFiles, loadedAtSeq: session.lastSeq, heldElsewhere });
+  writer = sessionWriter;
 
   recorder.start(session.id);
   recorder.questionViewed(question.id);
@@ -54,7 +66,9 @@ export async function openWorkspace(client: InterviewLmClient, monaco: MonacoApi
     files: editorFiles,
     recorder,
     monaco,
+    writer: sessionWriter,
     dispose() {
+      sessionWriter.dispose();
       recorder.dispose();
       editorFiles.dispose();
     },

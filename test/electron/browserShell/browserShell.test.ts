@@ -46,10 +46,14 @@ function originOf(shell: BrowserShell): string {
   return new URL(shell.url).origin;
 }
 
-/** Tries the upgrade: the open page, or the HTTP status it was refused with. */
-function connect(shell: BrowserShell, options: { protocol?: string; origin?: string } = {}): Promise<Page | { refused: number }> {
+/** The page load every socket belongs to unless a test names another. */
+const PAGE_CLIENT_ID = 'page0000000000000000000000000001';
+
+/** Tries the upgrade: the open page, or the HTTP status it was refused with. `query` replaces `?client=<clientId>`. */
+function connect(shell: BrowserShell, options: { protocol?: string; origin?: string; clientId?: string; query?: string } = {}): Promise<Page | { refused: number }> {
   const protocol = options.protocol ?? secretSubprotocol(shell.secret);
-  const socket = new WebSocket(`ws://127.0.0.1:${shell.port}/ipc`, protocol, { origin: options.origin ?? originOf(shell) });
+  const query = options.query ?? `?client=${options.clientId ?? PAGE_CLIENT_ID}`;
+  const socket = new WebSocket(`ws://127.0.0.1:${shell.port}/ipc${query}`, protocol, { origin: options.origin ?? originOf(shell) });
   const messages: ServerMessage[] = [];
   const waiters: { predicate: (message: ServerMessage) => boolean; resolve: (message: ServerMessage) => void }[] = [];
   socket.on('message', (data) => {
@@ -89,8 +93,8 @@ function connect(shell: BrowserShell, options: { protocol?: string; origin?: str
   });
 }
 
-async function open(shell: BrowserShell): Promise<Page> {
-  const page = await connect(shell);
+async function open(shell: BrowserShell, clientId?: string): Promise<Page> {
+  const page = await connect(shell, clientId === undefined ? {} : { clientId });
   if ('refused' in page) throw new Error(`refused with ${page.refused}`);
   return page;
 }
@@ -205,6 +209,15 @@ describe('the browser shell', () => {
       expect(await connect(shell, { origin: `http://localhost:${shell.port}` })).toEqual({ refused: 403 });
     });
 
+    it.each([
+      ['no client id', ''],
+      ['a client id too short', '?client=abc'],
+      ['a client id with other characters', '?client=page%2F0000000000000000000000000'],
+      ['two client ids', `?client=${'a'.repeat(32)}&client=${'b'.repeat(32)}`],
+    ])('is refused (400) with %s, even with the secret', async (_what, query) => {
+      expect(await connect(shell, { query })).toEqual({ refused: 400 });
+    });
+
     it('is accepted with the secret from the own origin, echoing the protocol as browsers require', async () => {
       const page = await open(shell);
       pages.push(page);
@@ -304,6 +317,71 @@ describe('the browser shell', () => {
       await page.invoke('reused', 'app:getInfo', []);
       expect(await page.invoke('reused', 'ai:getStatus', [])).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     });
+  });
+
+  describe('one writer per session', () => {
+    const keystroke = (sessionId: string, key: string) => [sessionId, { type: 'keystroke', data: { key } }];
+    const keys = (sessionId: string) => temp.services.replay.getAllEvents(sessionId).flatMap((event) => (event.type === 'keystroke' ? [(event.data as { key: string }).key] : []));
+
+    it("refuses another page's writes while the writing page has a socket open, and frees the session when its last socket closes", async () => {
+      const [a1, a2] = [await open(shell, 'pageA'.padEnd(32, '0')), await open(shell, 'pageA'.padEnd(32, '0'))];
+      const b = await open(shell, 'pageB'.padEnd(32, '0'));
+      pages.push(a1, a2, b);
+      const session = valueOf<{ id: string }>(await a1.invoke('w1', 'sessions:createSession', ['cand_writer']));
+      valueOf(await a1.invoke('w2', 'sessions:recordEvent', keystroke(session.id, 'a')));
+      // Another socket of the same page load is the same writer.
+      valueOf(await a2.invoke('w3', 'sessions:recordEvent', keystroke(session.id, 'b')));
+      expect(await b.invoke('w4', 'sessions:recordEvent', keystroke(session.id, 'x'))).toMatchObject({ ok: false, error: { code: 'SESSION_OPEN_ELSEWHERE' } });
+      // Reads are anyone's.
+      expect((await b.invoke('w5', 'sessions:getSession', [session.id])).ok).toBe(true);
+
+      a1.socket.terminate();
+      await a1.closed;
+      expect(await b.invoke('w6', 'sessions:recordEvent', keystroke(session.id, 'y'))).toMatchObject({ ok: false, error: { code: 'SESSION_OPEN_ELSEWHERE' } });
+      a2.socket.close();
+      await a2.closed;
+      // The page's side can see the close before the shell does.
+      await expect.poll(() => host.sessionWriters.holderOf(session.id)).toBeNull();
+      valueOf(await b.invoke('w7', 'sessions:recordEvent', keystroke(session.id, 'c')));
+      expect(keys(session.id)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('keeps the session for a page that reconnects, and a call id means something only to the page that chose it', async () => {
+      const a = await open(shell, 'pageA'.padEnd(32, '0'));
+      pages.push(a);
+      const session = valueOf<{ id: string }>(await a.invoke('k1', 'sessions:createSession', ['cand_reconnect']));
+      valueOf(await a.invoke('k2', 'sessions:recordEvent', keystroke(session.id, 'a')));
+      expect(shell.dropConnections()).toBe(1);
+      await a.closed;
+      const again = await open(shell, 'pageA'.padEnd(32, '0'));
+      const other = await open(shell, 'pageB'.padEnd(32, '0'));
+      pages.push(again, other);
+      valueOf(await again.invoke('k3', 'sessions:recordEvent', keystroke(session.id, 'b')));
+      // Page B reusing page A's call id gets its own answer (refused), not A's remembered ack.
+      expect(await other.invoke('k3', 'sessions:recordEvent', keystroke(session.id, 'b'))).toMatchObject({ ok: false, error: { code: 'SESSION_OPEN_ELSEWHERE' } });
+      expect(keys(session.id)).toEqual(['a', 'b']);
+    });
+
+    it('takeOver hands the session to the page that asks and tells the others; the old writer is refused from then on', async () => {
+      const [a, b] = [await open(shell, 'pageA'.padEnd(32, '0')), await open(shell, 'pageB'.padEnd(32, '0'))];
+      pages.push(a, b);
+      const session = valueOf<{ id: string }>(await a.invoke('t1', 'sessions:createSession', ['cand_takeover']));
+      valueOf(await a.invoke('t2', 'sessions:recordEvent', keystroke(session.id, 'a')));
+      expect(valueOf<{ lastSeq: number }>(await b.invoke('t3', 'sessions:takeOver', [session.id])).lastSeq).toBe(2);
+      expect(await a.next((message) => message.type === 'event' && message.event === 'sessionTakenOver')).toMatchObject({ payload: { sessionId: session.id } });
+      expect(await a.invoke('t4', 'sessions:recordEvent', keystroke(session.id, 'x'))).toMatchObject({ ok: false, error: { code: 'SESSION_OPEN_ELSEWHERE' } });
+      valueOf(await b.invoke('t5', 'sessions:recordEvent', keystroke(session.id, 'b')));
+      expect(keys(session.id)).toEqual(['a', 'b']);
+    });
+  });
+
+  it('dropConnections() cuts every socket without a close handshake, and the pages can come back', async () => {
+    const [first, second] = [await open(shell), await open(shell)];
+    expect(shell.dropConnections()).toBe(2);
+    expect([(await first.closed).code, (await second.closed).code]).toEqual([1006, 1006]);
+    const again = await open(shell);
+    pages.push(again);
+    expect((await again.invoke('back', 'app:getInfo', [])).ok).toBe(true);
   });
 
   it('remembers results least recently used first', () => {

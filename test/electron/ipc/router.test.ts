@@ -53,7 +53,7 @@ describe('the IPC contract over an in-memory transport', () => {
     ['an unknown option', 'sessions:createSession', ['c', { evil: true }]],
     ['a bad replay point', 'replay:getFileAt', ['s', 'f', { seq: -1 }]],
   ])('answers %s with VALIDATION_FAILED before any service runs', async (_what, name, args) => {
-    const result = await host.router.invoke(name, args);
+    const result = await host.router.invoke(name, args, 'test');
     expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(env.services.database.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
   });
@@ -61,13 +61,13 @@ describe('the IPC contract over an in-memory transport', () => {
   it('never throws, even at arguments whose getters throw', async () => {
     const hostile = { get candidateId(): string { throw new Error('gotcha'); } };
     const args = [new Proxy({}, { get: () => { throw new Error('proxy trap'); }, ownKeys: () => { throw new Error('proxy trap'); } })];
-    await expect(host.router.invoke('sessions:createSession', [hostile])).resolves.toMatchObject({ ok: false });
-    await expect(host.router.invoke('sessions:recordEvent', args)).resolves.toMatchObject({ ok: false });
+    await expect(host.router.invoke('sessions:createSession', [hostile], 'test')).resolves.toMatchObject({ ok: false });
+    await expect(host.router.invoke('sessions:recordEvent', args, 'test')).resolves.toMatchObject({ ok: false });
   });
 
   it('answers an unknown channel with UNKNOWN_CHANNEL', async () => {
-    expect(await host.router.invoke('sessions:dropTables', [])).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
-    expect(await host.router.invoke(42 as never, [])).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    expect(await host.router.invoke('sessions:dropTables', [], 'test')).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    expect(await host.router.invoke(42 as never, [], 'test')).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
   });
 
   it('carries service errors as typed AppErrors to the caller', async () => {
@@ -84,9 +84,9 @@ describe('the IPC contract over an in-memory transport', () => {
       { test: { explode: () => { throw new Error('secret /etc/passwd detail'); }, lie: () => 42 as unknown as string } },
       { onInternalError: (error) => internalErrors.push(error) },
     );
-    const exploded = await router.invoke('test:explode', []);
+    const exploded = await router.invoke('test:explode', [], 'test');
     expect(exploded).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Internal error in test:explode' } });
-    expect(await router.invoke('test:lie', [])).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(await router.invoke('test:lie', [], 'test')).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     expect(internalErrors.length).toBeGreaterThanOrEqual(2);
   });
 

@@ -4,6 +4,7 @@
  * plain Node), so electron/main/index.ts is run against this fake to test its lifecycle.
  */
 import { EventEmitter } from 'node:events';
+import type { SecretCipher } from '../../../electron/main/secretSettings';
 import { FakeIpcMain } from './fakeIpcMain';
 
 type Listener = (...args: unknown[]) => void;
@@ -123,8 +124,8 @@ export function createFakeElectron(userData: string, appPath: string) {
     ipcMain: new FakeIpcMain(),
     dialog: { errors: [] as { title: string; content: string }[], showErrorBox(title: string, content: string) { this.errors.push({ title, content }); } },
     session: { defaultSession: new FakeSession() },
-    // As on a machine whose OS keychain is locked: no secrets saved in settings are read.
-    safeStorage: { isEncryptionAvailable: () => false, encryptString: (): Buffer => Buffer.alloc(0), decryptString: (): string => '' },
+    // As on a machine whose OS keychain is locked: no secrets saved in settings are read. A test may put fakeSafeStorage() here.
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: (): Buffer => Buffer.alloc(0), decryptString: (): string => '' } as SecretCipher,
   };
 }
 

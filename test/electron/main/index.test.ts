@@ -1,17 +1,21 @@
 // Electron cannot run here (no binary; `require('electron')` throws under Node): the main
 // process entry is run against a fake 'electron' module (fakeElectronMain.ts), with the real
 // services on a temp folder, to check its lifecycle.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { configForDataDir } from '../../../electron/services/config';
 import { createServices } from '../../../electron/services/container';
+import { createIpcHost } from '../../../electron/ipc/handlers';
+import { createInMemoryTransport } from '../../../electron/ipc/inMemoryTransport';
+import { createIpcClient } from '../../../shared/ipc/client';
 import { contentSecurityPolicy } from '../../../electron/main/contentSecurityPolicy';
 import { eventChannelName, listChannels } from '../../../shared/ipc/channel';
 import { ipcContract } from '../../../shared/ipc/contract';
 import { FakeWebContents, createFakeElectron, type FakeElectron } from './fakeElectronMain';
+import { fakeSafeStorage } from './fakeSafeStorage';
 import { fromMainFrame } from './fakeIpcMain';
 
 const fake = vi.hoisted(() => ({ electron: undefined as unknown as FakeElectron }));
@@ -159,6 +163,42 @@ describe('the main process', () => {
     expect(electron.ipcMain.handlers.size).toBe(0);
   });
 
+  it('refuses to save settings where the OS offers no encryption, and says so on the screen', async () => {
+    vi.stubEnv('ANTHROPIC_API_KEY', '');
+    const electron = await launch();
+    const from = fromMainFrame(pathToFileURL(onlyWindow(electron).loaded[0]!.file!).href);
+    await expect(electron.ipcMain.invoke(from, 'settings:read')).resolves.toMatchObject({ ok: true, value: { protection: { kind: 'os-keychain', canSave: false } } });
+    await expect(electron.ipcMain.invoke(from, 'settings:save', { apiKey: 'sk-ant-api03-refused-without-keychain' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'SETTINGS_UNAVAILABLE' },
+    });
+  });
+
+  it('saves settings encrypted with safeStorage in userData, used at once and at the next start', async () => {
+    vi.stubEnv('ANTHROPIC_API_KEY', '');
+    const key = 'sk-ant-api03-saved-through-the-shell-9999';
+    const cipher = fakeSafeStorage();
+    fake.electron.safeStorage = cipher;
+    const electron = await launch();
+    const from = fromMainFrame(pathToFileURL(onlyWindow(electron).loaded[0]!.file!).href);
+    await expect(electron.ipcMain.invoke(from, 'ai:getStatus')).resolves.toMatchObject({ value: { available: false } });
+    const saved = await electron.ipcMain.invoke(from, 'settings:save', { apiKey: key });
+    expect(saved).toMatchObject({ ok: true, value: { apiKey: { source: 'saved', inUse: { lastFour: '9999' } }, protection: { kind: 'os-keychain', canSave: true } } });
+    expect(JSON.stringify(saved)).not.toContain(key);
+    expect(readFileSync(join(userData, 'secrets.json'), 'utf8')).not.toContain(key);
+    await expect(electron.ipcMain.invoke(from, 'ai:getStatus')).resolves.toMatchObject({ value: { available: true } });
+    expect(JSON.stringify(onlyWindow(electron).webContents.sent)).not.toContain(key);
+
+    // The next start reads it back through the keychain.
+    electron.app.emit('window-all-closed');
+    fake.electron = createFakeElectron(userData, electron.app.getAppPath());
+    fake.electron.safeStorage = cipher;
+    vi.resetModules();
+    const restarted = await launch();
+    const again = fromMainFrame(pathToFileURL(onlyWindow(restarted).loaded[0]!.file!).href);
+    await expect(restarted.ipcMain.invoke(again, 'ai:getStatus')).resolves.toMatchObject({ value: { available: true } });
+  });
+
   it('shows DATABASE_LOCKED in a dialog when another process holds the data folder', async () => {
     const other = createServices(configForDataDir(userData));
     try {
@@ -168,6 +208,26 @@ describe('the main process', () => {
       expect(electron.BrowserWindow.created).toHaveLength(0);
     } finally {
       other.dispose();
+    }
+  });
+
+  it('leaves the instance that holds the data folder (a browser shell) recording after it refused to start', async () => {
+    const first = createServices(configForDataDir(userData), { syncRunner: 'none' });
+    const host = createIpcHost(first, { name: 'InterviewLM', version: 'first' });
+    const page = createIpcClient(ipcContract, createInMemoryTransport(host));
+    try {
+      const session = await page.sessions.createSession('cand_first');
+      await page.sessions.recordEvent(session.id, { type: 'keystroke', data: { key: 'a' } });
+      const electron = await launch();
+      // One dialog, and nothing of the second instance left behind.
+      expect(electron.dialog.errors).toEqual([{ title: 'InterviewLM is already running', content: expect.stringContaining(userData) }]);
+      expect(electron.app.exitCodes).toEqual([1]);
+      expect(electron.ipcMain.handlers.size).toBe(0);
+      await expect(page.sessions.recordEvent(session.id, { type: 'keystroke', data: { key: 'b' } })).resolves.toMatchObject({ seq: 3 });
+      expect(await page.sessions.verifySession(session.id)).toMatchObject({ valid: true });
+    } finally {
+      host.dispose();
+      first.dispose();
     }
   });
 });

@@ -17,7 +17,7 @@ import { eventChannelName, listChannels } from '../../../shared/ipc/channel';
 import { createIpcClient } from '../../../shared/ipc/client';
 import { ipcContract, type InterviewLmContract } from '../../../shared/ipc/contract';
 import { FakeContextBridge, FakeIpcRenderer } from '../preload/fakePreloadElectron';
-import { FakeIpcMain, fromGoneFrame, fromMainFrame, fromSubFrame } from './fakeIpcMain';
+import { FakeIpcMain, FakeSender, fromGoneFrame, fromMainFrame, fromSubFrame } from './fakeIpcMain';
 
 const RENDERER_INDEX_FILE = join(tmpdir(), 'InterviewLM', 'out', 'renderer', 'index.html');
 const APP_PAGE_URL = pathToFileURL(RENDERER_INDEX_FILE).href;
@@ -99,6 +99,27 @@ describe('registerIpcHandlers', () => {
     registerIpcHandlers(ipcMain, host, isTrustedSender);
     const result = await ipcMain.invoke(fromMainFrame(APP_PAGE_URL), 'sessions:getSession', 'ses_missing');
     expect(result).toMatchObject({ ok: false, error: { code: 'SESSION_NOT_FOUND' } });
+  });
+
+  it('makes each window a caller: one writer per session across windows, freed when the writing window is destroyed', async () => {
+    const ipcMain = new FakeIpcMain();
+    const dispose = registerIpcHandlers(ipcMain, host, isTrustedSender);
+    const [first, second] = [new FakeSender(), new FakeSender()];
+    const session = ((await ipcMain.invoke(fromMainFrame(APP_PAGE_URL, first), 'sessions:createSession', 'cand_windows')) as { value: { id: string } }).value;
+    const keystroke = { type: 'keystroke', data: { key: 'k' } };
+    expect(await ipcMain.invoke(fromMainFrame(APP_PAGE_URL, first), 'sessions:recordEvent', session.id, keystroke)).toMatchObject({ ok: true });
+    expect(await ipcMain.invoke(fromMainFrame(APP_PAGE_URL, second), 'sessions:recordEvent', session.id, keystroke)).toMatchObject({
+      ok: false,
+      error: { code: 'SESSION_OPEN_ELSEWHERE' },
+    });
+    // A reload keeps the webContents (and its id): still the writer.
+    expect(await ipcMain.invoke(fromMainFrame(`${APP_PAGE_URL}#reloaded`, first), 'sessions:recordEvent', session.id, keystroke)).toMatchObject({ ok: true });
+    first.destroy();
+    expect(await ipcMain.invoke(fromMainFrame(APP_PAGE_URL, second), 'sessions:recordEvent', session.id, keystroke)).toMatchObject({ ok: true });
+    expect(host.sessionWriters.holderOf(session.id)).toBe(`window:${second.id}`);
+    // Removing the handlers disconnects every window it knew.
+    dispose();
+    expect(host.sessionWriters.holderOf(session.id)).toBeNull();
   });
 });
 

@@ -1,38 +1,22 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readSecretSettings, secretSettingsPath, withSecretSettings, writeSecretSettings, type SecretCipher } from '../../../electron/main/secretSettings';
+import { readSecretSettings, secretSettingsPath, writeSecretSettings } from '../../../electron/main/secretSettings';
 import { configForDataDir } from '../../../electron/services/config';
+import { withSavedSettings } from '../../../electron/services/settings/withSavedSettings';
 import { makeTempDir } from '../../helpers/tempServices';
+import { fakeSafeStorage } from './fakeSafeStorage';
 
-/** Stands in for Electron's safeStorage (the Electron binary cannot run here): AES-GCM with a key of its own. */
-function fakeSafeStorage(available = true): SecretCipher {
-  const key = randomBytes(32);
-  return {
-    isEncryptionAvailable: () => available,
-    encryptString(plain) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(encrypted) {
-      const decipher = createDecipheriv('aes-256-gcm', key, encrypted.subarray(0, 12));
-      decipher.setAuthTag(encrypted.subarray(12, 28));
-      return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
+const STORAGE = { bucket: 'interviewlm-proctor', region: 'eu-west-3', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, accessKeyId: 'AKIAEXAMPLE123', secretAccessKey: 's3-secret-never-in-plain-text' };
 
-describe('the API key saved in settings', () => {
+describe('the settings saved with safeStorage', () => {
   let temp: ReturnType<typeof makeTempDir>;
   beforeEach(() => {
     temp = makeTempDir();
   });
   afterEach(() => temp.cleanup());
 
-  it('is stored encrypted, never as plain text, and read back', () => {
+  it('stores the API key encrypted, never as plain text, and reads it back', () => {
     const cipher = fakeSafeStorage();
     const path = secretSettingsPath(temp.dir);
     writeSecretSettings(path, cipher, { anthropicApiKey: 'sk-ant-secret-123' });
@@ -40,23 +24,42 @@ describe('the API key saved in settings', () => {
     expect(readSecretSettings(path, cipher)).toEqual({ anthropicApiKey: 'sk-ant-secret-123' });
   });
 
-  it('fills the config only when the environment sets no key', () => {
-    const config = configForDataDir(temp.dir);
-    expect(withSecretSettings(config, { anthropicApiKey: 'saved' }).ai.apiKey).toBe('saved');
-    const fromEnv = { ...config, ai: { ...config.ai, apiKey: 'env' } };
-    expect(withSecretSettings(fromEnv, { anthropicApiKey: 'saved' }).ai.apiKey).toBe('env');
+  it('stores the S3 secret access key encrypted and the bucket as it is, readable only by this user', () => {
+    const cipher = fakeSafeStorage();
+    const path = secretSettingsPath(temp.dir);
+    writeSecretSettings(path, cipher, { storage: STORAGE });
+    const onDisk = readFileSync(path, 'utf8');
+    expect(onDisk).not.toContain(STORAGE.secretAccessKey);
+    expect(onDisk).toContain(STORAGE.bucket);
+    if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readSecretSettings(path, cipher)).toEqual({ storage: STORAGE });
   });
 
-  it('is dropped, not fatal, when it cannot be decrypted or the file is damaged', () => {
+  it('fills the config only where the environment sets nothing', () => {
+    const config = configForDataDir(temp.dir);
+    expect(withSavedSettings(config, { anthropicApiKey: 'saved' }).ai.apiKey).toBe('saved');
+    const fromEnv = { ...config, ai: { ...config.ai, apiKey: 'env' } };
+    expect(withSavedSettings(fromEnv, { anthropicApiKey: 'saved' }).ai.apiKey).toBe('env');
+    expect(withSavedSettings(config, { storage: STORAGE }).storage).toMatchObject({ bucket: STORAGE.bucket, secretAccessKey: STORAGE.secretAccessKey });
+  });
+
+  it('drops what cannot be decrypted or a damaged file, without failing', () => {
     const path = secretSettingsPath(temp.dir);
-    writeSecretSettings(path, fakeSafeStorage(), { anthropicApiKey: 'k' });
-    expect(readSecretSettings(path, fakeSafeStorage())).toEqual({});
+    writeSecretSettings(path, fakeSafeStorage(), { anthropicApiKey: 'k', storage: STORAGE });
+    // Another keychain: the secrets are gone, the bucket (not a secret) stays, without its key pair.
+    const { accessKeyId: _id, secretAccessKey: _secret, ...withoutPair } = STORAGE;
+    expect(readSecretSettings(path, fakeSafeStorage())).toEqual({ storage: withoutPair });
     writeFileSync(path, '{not json');
     expect(readSecretSettings(path, fakeSafeStorage())).toEqual({});
     expect(readSecretSettings(join(temp.dir, 'missing.json'), fakeSafeStorage())).toEqual({});
   });
 
-  it('is refused, rather than written in plain text, when the OS offers no encryption', () => {
-    expect(() => writeSecretSettings(secretSettingsPath(temp.dir), fakeSafeStorage(false), { anthropicApiKey: 'k' })).toThrow(/no encrypted storage/);
+  it('refuses, rather than writing plain text, when the OS offers no encryption or only Chromium\u2019s built-in password', () => {
+    const path = secretSettingsPath(temp.dir);
+    expect(() => writeSecretSettings(path, fakeSafeStorage({ available: false }), { anthropicApiKey: 'k' })).toThrow(/no encrypted storage/);
+    expect(() => writeSecretSettings(path, fakeSafeStorage({ backend: 'basic_text' }), { anthropicApiKey: 'k' }, 'linux')).toThrow(
+      expect.objectContaining({ code: 'SETTINGS_UNAVAILABLE', message: expect.stringMatching(/no keychain/) }),
+    );
+    expect(() => readFileSync(path)).toThrow(/ENOENT/);
   });
 });

@@ -319,6 +319,22 @@ describe('EditorRecorder', () => {
     expect(sink.snapshots).toHaveLength(1);
   });
 
+  it('does not snapshot a file over the event limit (its edits replay it), and does again once it fits', async () => {
+    const { recorder, sink, doc, failures } = setup();
+    recorder.start('s1');
+    recorder.fileCreated({ fileId: doc.fileId, fileName: 'solution.js', language: 'javascript', content: '' });
+    // ASCII, so the first bound cannot decide: measured, it is one byte over.
+    recorder.contentChanged(doc.fileId, doc.type('x'.repeat(MAX_EVENT_BYTES - 1)));
+    await recorder.flush();
+    expect(sink.snapshots).toEqual([]);
+    expect(failures).toEqual([]);
+    expect(replayed(sink.calls, doc.fileId)).toBe(doc.content);
+    recorder.contentChanged(doc.fileId, doc.edit(0, 1, ''));
+    await recorder.flush();
+    // Exactly at the limit as stored (the JSON quotes count): snapshotted.
+    expect(sink.snapshots.map((snapshot) => JSON.stringify(snapshot.content).length)).toEqual([MAX_EVENT_BYTES]);
+  });
+
   it('snapshots a file every N edits while the candidate keeps typing', async () => {
     const { recorder, sink, clock, doc } = setup({ snapshotEveryEdits: 10, idleSnapshotMs: 60_000 });
     recorder.start('s1');
@@ -413,6 +429,80 @@ describe('EditorRecorder', () => {
     clock.advance(500);
     await flushing;
     expect(sink.events).toEqual([{ type: 'focus', data: { target: 'window' } }]);
+  });
+
+  describe('while another window holds the session', () => {
+    const elsewhere = () => new AppError('SESSION_OPEN_ELSEWHERE', 'This interview is open in another window');
+    const kinds = (sink: FakeSink) => sink.calls.map((call) => (call.kind === 'event' ? call.event.type : 'snapshot'));
+
+    it('pauses on the refusal, keeping the refused event and everything after it, never retrying on its own', async () => {
+      const { recorder, sink, clock, doc, failures } = setup();
+      const paused: boolean[] = [];
+      recorder.onDidChangePaused((value) => paused.push(value));
+      recorder.start('s1');
+      recorder.fileCreated({ fileId: doc.fileId, fileName: 'solution.js', language: 'javascript', content: '' });
+      await settle();
+      sink.failNext.push(elsewhere());
+      recorder.contentChanged(doc.fileId, doc.type('ab'));
+      clock.advance(50);
+      await settle();
+      recorder.focused('editor');
+      recorder.contentChanged(doc.fileId, doc.type('cd'));
+      clock.advance(60_000);
+      await settle();
+      expect(recorder.isPaused).toBe(true);
+      expect(paused).toEqual([true]);
+      expect(kinds(sink)).toEqual(['file_created']);
+      // A pause is not a failure: nothing is reported, nothing dropped.
+      expect(failures).toEqual([]);
+      expect(recorder.pendingCount).toBeGreaterThanOrEqual(3);
+
+      recorder.resume();
+      await recorder.flush();
+      expect(paused).toEqual([true, false]);
+      expect(kinds(sink)).toEqual(['file_created', 'code_edit', 'focus', 'code_edit', 'snapshot']);
+      expect(replayed(sink.calls, doc.fileId)).toBe('abcd');
+    });
+
+    it('pause() holds everything from now on; the call already in flight still lands', async () => {
+      const { recorder, sink } = setup();
+      recorder.start('s1');
+      recorder.focused('window');
+      recorder.pause();
+      recorder.blurred('window');
+      await settle();
+      expect(sink.events.map((event) => event.type)).toEqual(['focus']);
+      expect(recorder.pendingCount).toBe(1);
+      recorder.resume();
+      await recorder.flush();
+      expect(sink.events.map((event) => event.type)).toEqual(['focus', 'blur']);
+    });
+
+    it('discardHeld drops only what matches, reports it once, and sends the rest on resume', async () => {
+      const { recorder, sink, doc, failures } = setup();
+      recorder.start('s1');
+      recorder.pause();
+      recorder.contentChanged(doc.fileId, doc.type('stale'));
+      recorder.focused('editor');
+      recorder.pasted('stale', { target: 'editor', fileId: doc.fileId });
+      const reason = elsewhere();
+      expect(recorder.discardHeld((item) => item.type === 'code_edit', reason)).toBe(1);
+      expect(failures).toMatchObject([{ type: 'code_edit', fileId: doc.fileId, error: reason, willRetry: false }]);
+      recorder.resume();
+      await recorder.flush();
+      expect(kinds(sink)).toEqual(['focus', 'paste']);
+    });
+
+    it('sends nothing when the page unloads while paused: those writes belong to the other window now', async () => {
+      const { recorder, sink, doc } = setup();
+      recorder.start('s1');
+      recorder.pause();
+      recorder.contentChanged(doc.fileId, doc.type('x'));
+      recorder.focused('window');
+      recorder.unload();
+      await settle();
+      expect(sink.calls).toEqual([]);
+    });
   });
 
   it('records nothing after dispose, and releases flush', async () => {
