@@ -46,14 +46,14 @@ export interface SyncBenchOptions {
   pacedWarmupSeconds: number;
 }
 
-/** About 95 s on a 2-core machine: the paced runs, then recording and syncing the two sessions (s3rver stores ~1,800 chunks). */
+/** About 2.5 min on a 2-core machine: the paced runs, then recording and syncing the two sessions (s3rver stores ~1,800 chunks). */
 export const DEFAULT_SYNC_BENCH_OPTIONS: SyncBenchOptions = {
   seed: 2024,
   hourEvents: 55_000,
   twoHourEvents: 110_000,
   closeRounds: 7,
   pacedRatePerSecond: 2_000,
-  pacedRounds: 5,
+  pacedRounds: 8,
   pacedSeconds: 4,
   pacedWarmupSeconds: 0.5,
 };
@@ -233,10 +233,11 @@ interface TimedClose {
 }
 
 /**
- * Opens a copy of the recorded session's database as the app would after a restart, lets the
- * engine pass once while the session is still open (as the worker does every second; this
- * leaves the events after the last sealed segment compressed as its provisional tail), warms
- * the S3 client with one HEAD, then closes the session and times it to the synced status.
+ * Opens a copy of the recorded session's database as the app would after a restart, warms it
+ * as the interview would have (a recorded event, an engine pass while the session is still open,
+ * which compresses the events after the last sealed segment as its provisional tail, and one
+ * PUT on the engine's S3 client), records one more event, then closes the session and times
+ * it to the synced status.
  */
 async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script: SyntheticSession): Promise<TimedClose> {
   let now = SESSION_START + script.durationMs;
@@ -259,8 +260,13 @@ async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script:
   try {
     const [session] = await services.sessions.listInterruptedSessions();
     if (!session) throw new Error('the copied database holds no open session');
+    // Warm, as two hours of the interview left them: the recorder has recorded, the engine has
+    // passed (compressing the provisional tail) and its S3 client has PUT (the chunks).
+    await services.sessions.recordEvent(session.id, { type: 'focus', data: {} });
     await engine.syncNow();
-    await store.head(recordingKey(sessionPrefix(session.id, session.startedAt)));
+    await store.put('bench/warm-up-close', new Uint8Array(16), { contentType: 'application/octet-stream', metadata: {} });
+    now += 500;
+    await services.sessions.recordEvent(session.id, { type: 'blur', data: {} });
     store.reset();
     now += 1_000;
     const startedAt = performance.now();
