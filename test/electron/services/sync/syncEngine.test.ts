@@ -78,6 +78,18 @@ describe('SyncEngine against a real S3-compatible server', () => {
     return id;
   }
 
+  /** One pass of an engine whose store notes each PUT's key: all of them, and those made before the synced status. */
+  async function syncWatchingPuts(): Promise<{ puts: string[]; putsWhenSynced: string[] | null }> {
+    const puts: string[] = [];
+    let putsWhenSynced: string[] | null = null;
+    const watched: SyncObjectStore = { ...delegateTo(store), put: (key, body, options) => (puts.push(key), store.put(key, body, options)) };
+    const onStatus = (status: SyncStatus) => {
+      if (status.state === 'synced') putsWhenSynced = [...puts];
+    };
+    await new SyncEngine({ db: engineDb, store: watched, settings: FAST, now: () => now, onStatus }).syncNow();
+    return { puts, putsWhenSynced };
+  }
+
   /** Every object of the session in storage, by key. */
   async function stored(sessionId: string) {
     const session = await env.services.sessions.getSession(sessionId);
@@ -211,21 +223,9 @@ describe('SyncEngine against a real S3-compatible server', () => {
   });
 
   it('closes with one request, the recording carrying its manifest; manifest.json follows once the session is SYNCED', async () => {
-    const puts: string[] = [];
-    let putsWhenSynced: string[] | null = null;
-    const watched: SyncObjectStore = { ...delegateTo(store), put: (key, body, options) => (puts.push(key), store.put(key, body, options)) };
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const sync = new SyncEngine({
-      db: engineDb,
-      store: watched,
-      settings: FAST,
-      now: () => now,
-      onStatus: (status) => {
-        if (status.state === 'synced') putsWhenSynced = [...puts];
-      },
-    });
-    await sync.syncNow();
+    const { puts, putsWhenSynced } = await syncWatchingPuts();
     const { prefix } = await stored(id);
     expect(putsWhenSynced).toEqual([recordingKey(prefix)]);
     expect(puts).toEqual([recordingKey(prefix), manifestKey(prefix)]);
@@ -258,23 +258,11 @@ describe('SyncEngine against a real S3-compatible server', () => {
   });
 
   it('puts manifest.json alongside the recording, before SYNCED, when the manifest is too large for object metadata', async () => {
-    const puts: string[] = [];
-    let putsWhenSynced: string[] | null = null;
-    const watched: SyncObjectStore = { ...delegateTo(store), put: (key, body, options) => (puts.push(key), store.put(key, body, options)) };
     // 150 CJK characters: 1,350 bytes percent-encoded in `candidate`, and the manifest's base64 would pass S3's 2 KB.
     const { id } = await env.services.sessions.createSession('漢'.repeat(150));
     await env.services.sessions.recordEvent(id, { type: 'blur', data: {} });
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const sync = new SyncEngine({
-      db: engineDb,
-      store: watched,
-      settings: FAST,
-      now: () => now,
-      onStatus: (status) => {
-        if (status.state === 'synced') putsWhenSynced = [...puts];
-      },
-    });
-    await sync.syncNow();
+    const { putsWhenSynced } = await syncWatchingPuts();
     const { prefix } = await stored(id);
     expect([...(putsWhenSynced ?? [])].sort()).toEqual([recordingKey(prefix), manifestKey(prefix)].sort());
     await expectStorageEqualsLocal(env.services, store, id, { manifestInRecording: false });
