@@ -11,6 +11,7 @@ import { MAX_EVENT_BYTES, MAX_EVENT_TEXT } from '../../renderer/src/recording/ed
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../helpers/chromium';
 import { recordedText } from '../helpers/recordedText';
 import { makeTempDir } from '../helpers/tempServices';
+import { pasteIntoFocused } from './interviewWalk';
 
 /*
  * Bad input, in real Chromium through the browser shell against real services: the socket
@@ -25,9 +26,7 @@ const EDITOR = '[data-testid="editor"] .monaco-editor';
 
 /** The page's globals this file touches; it is compiled without DOM types. */
 type PageGlobals = {
-  DataTransfer: new () => { setData(type: string, value: string): void };
-  ClipboardEvent: new (type: string, init: Record<string, unknown>) => unknown;
-  document: { activeElement: { dispatchEvent(event: unknown): boolean }; querySelector(selector: string): { textContent: string | null } | null };
+  document: { querySelector(selector: string): { textContent: string | null } | null };
   location: { href: string };
   open(url: string): unknown;
   performance: { now(): number };
@@ -195,12 +194,7 @@ describe.skipIf(!chromiumAvailable())(`bad input in Chromium (${CHROMIUM_PATH})`
     const text = hugeText(HUGE_LINES);
     expect(text.length).toBeGreaterThan(5_000_000);
     // Pasted as a candidate would (a clipboard paste event into Monaco), not typed.
-    await page.evaluate((pasted) => {
-      const page = globalThis as unknown as PageGlobals;
-      const clipboardData = new page.DataTransfer();
-      clipboardData.setData('text/plain', pasted);
-      page.document.activeElement.dispatchEvent(new page.ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
-    }, text);
+    await pasteIntoFocused(page, text);
 
     // Responsive: a key typed right after shows up in the editor within a generous bound, timed in the page.
     await page.keyboard.press('ControlOrMeta+End');

@@ -259,10 +259,10 @@ export class SyncEngine {
     });
     const key = recordingKey(prefix);
     const manifest = this.manifest(session, recording, key);
-    const recordingMetadata = this.recordingMetadata(session, recording, manifest);
-    const manifestInRecording = recordingMetadata !== null && session.last_seq > 0;
+    const metadata = this.recordingMetadata(session, recording, manifest);
+    const manifestInRecording = session.last_seq > 0 && MANIFEST_METADATA_NAME in metadata;
     const puts = Promise.all([
-      session.last_seq > 0 ? this.putRecording(session, key, recording, recordingMetadata ?? this.recordingMetadata(session, recording, null)!) : null,
+      session.last_seq > 0 ? this.putRecording(session, key, recording, metadata) : null,
       manifestInRecording ? null : this.putManifest(session, prefix, manifest),
     ]);
     // Reported once the request is on its way (the SDK writes it within the microtasks before
@@ -270,7 +270,7 @@ export class SyncEngine {
     // outage, which would flap offline/syncing.
     if (this.lastState.get(session.id) !== 'offline') setImmediate(() => this.emit(session, 'syncing', null));
     await puts;
-    if (this.deps.server) await this.reconcileWithServer(session, key, recording, manifest, this.deps.server);
+    if (this.deps.server) await this.reconcileWithServer(session, key, recording, metadata, manifest, this.deps.server);
     this.deps.db
       .prepare("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?")
       .run(this.now(), session.id);
@@ -337,9 +337,9 @@ export class SyncEngine {
 
   /**
    * The recording's object metadata: the seed's fields, its seq range and, when it fits in
-   * S3's metadata limit, the manifest; null when `manifest` is given and does not fit.
+   * S3's metadata limit, the manifest (under MANIFEST_METADATA_NAME).
    */
-  private recordingMetadata(session: SessionRow, recording: EncodedSegmentedRecording, manifest: RecordingManifest | null): Record<string, string> | null {
+  private recordingMetadata(session: SessionRow, recording: EncodedSegmentedRecording, manifest: RecordingManifest): Record<string, string> {
     const metadata = recordingObjectMetadata({
       candidateId: session.candidate_id,
       durationSeconds: String(Math.max(0, Math.round(((session.ended_at ?? session.last_timestamp) - session.started_at) / 1000))),
@@ -350,9 +350,8 @@ export class SyncEngine {
       codec: recording.codec,
       extra: { sessionid: session.id, firstseq: String(session.last_seq > 0 ? 1 : 0), lastseq: String(session.last_seq) },
     });
-    if (!manifest) return metadata;
     const withManifest = { ...metadata, [MANIFEST_METADATA_NAME]: manifestMetadataValue(manifest) };
-    return objectMetadataBytes(withManifest) <= MAX_OBJECT_METADATA_BYTES ? withManifest : null;
+    return objectMetadataBytes(withManifest) <= MAX_OBJECT_METADATA_BYTES ? withManifest : metadata;
   }
 
   private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<void> {
@@ -386,7 +385,14 @@ export class SyncEngine {
    * Sends the manifest to the server, re-uploads the recording while it does not hold it
    * intact, and asks again; after MAX_SERVER_ROUNDS the pass gives up on the session.
    */
-  private async reconcileWithServer(session: SessionRow, key: string, recording: EncodedSegmentedRecording, manifest: RecordingManifest, server: ManifestReconciler): Promise<void> {
+  private async reconcileWithServer(
+    session: SessionRow,
+    key: string,
+    recording: EncodedSegmentedRecording,
+    metadata: Record<string, string>,
+    manifest: RecordingManifest,
+    server: ManifestReconciler,
+  ): Promise<void> {
     for (let round = 1; ; round += 1) {
       const { missing } = await this.policy.execute(() => server.reconcileManifest(manifest));
       if (missing.length === 0) return;
@@ -398,7 +404,7 @@ export class SyncEngine {
       }
       const unknown = missing.find((name) => name !== key);
       if (unknown !== undefined) throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${unknown} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key: unknown });
-      await this.putRecording(session, key, recording, this.recordingMetadata(session, recording, manifest) ?? this.recordingMetadata(session, recording, null)!);
+      await this.putRecording(session, key, recording, metadata);
     }
   }
 
