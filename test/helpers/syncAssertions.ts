@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Services } from '../../electron/services/container';
 import type { ObjectStore } from '../../electron/services/storage/objectStore';
-import { manifestFromMetadata } from '../../electron/services/storage/manifestMetadata';
+import { manifestFromRecordingObject } from '../../electron/services/storage/manifestMetadata';
 import { sha256Hex } from '../../electron/services/storage/recordingCodec';
 import { decodeSegmentedRecording } from '../../electron/services/storage/segmentedRecording';
 import { RecordingManifestSchema, SEGMENTED_RECORDING_CODEC, manifestKey, recordingKey, sessionPrefix } from '../../shared/storage/recordingObjects';
@@ -38,7 +38,7 @@ export async function expectStorageEqualsLocal(services: Services, store: Object
   expect(manifest.objects).toEqual([
     expect.objectContaining({ key: recordingKey(prefix), kind: 'recording', firstSeq: 1, lastSeq: local.length, eventCount: local.length, sha256: recordingHash }),
   ]);
-  expect(manifestFromMetadata(recording!.info.metadata)).toEqual(options.manifestInRecording === false ? null : manifest);
+  expect(manifestFromRecordingObject(recording!.info)).toEqual(options.manifestInRecording === false ? null : manifest);
   expect(decodeSegmentedRecording(recording!.body, recordingKey(prefix)).events).toEqual(local);
 
   const held = (await store.list(prefix)).map((object) => object.key).sort();

@@ -13,9 +13,22 @@ export interface StoredObjectInfo {
   metadata: Record<string, string>;
 }
 
+/** How an object is put. */
+export interface PutOptions {
+  contentType: string;
+  /** User metadata (x-amz-meta-*). */
+  metadata: Record<string, string>;
+  /**
+   * The hex sha256 of the body, when the caller has it already: a store that signs its
+   * requests sends it as the signed payload hash (S3 then refuses a body that does not match
+   * it) instead of hashing the body again.
+   */
+  sha256?: string;
+}
+
 export interface ObjectStore {
   /** Stores `body` at `key` (overwriting); resolves with the ETag. */
-  put(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<{ etag: string | null }>;
+  put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }>;
   /** The object's bytes and metadata, or null when there is none. */
   get(key: string): Promise<{ body: Uint8Array; info: StoredObjectInfo } | null>;
   /** The object's size and metadata, or null when there is none. */

@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/errors';
 import { sessionIdOfKey, type UploadObject } from '../../../shared/sync/syncServerContract';
 import type { SyncObjectStore } from '../sync/syncEngine';
 import { causeOf, type IssuedUpload } from '../sync/syncServerClient';
-import type { StoredObjectInfo } from './objectStore';
+import type { PutOptions, StoredObjectInfo } from './objectStore';
 import { sha256Hex } from './recordingCodec';
 import type { StorageOperation } from './storageErrors';
 
@@ -70,7 +70,7 @@ export class PresignedObjectStore implements SyncObjectStore {
    * names the token's scope. A cached URL that storage refuses is replaced once by a fresh
    * one (it may have expired early); a fresh URL refused is STORAGE_AUTH_FAILED.
    */
-  async put(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<{ etag: string | null }> {
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }> {
     const sessionId = sessionIdOfKey(key);
     if (sessionId === null) {
       throw new AppError('VALIDATION_FAILED', `Cannot upload ${JSON.stringify(key)}: the server issues URLs only for keys under sessions/<date>/<sessionId>/.`, { operation: 'put', key });

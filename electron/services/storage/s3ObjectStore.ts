@@ -12,7 +12,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '../../../shared/errors';
 import type { StorageSettings } from '../config';
-import type { ObjectStore, StoredObjectInfo } from './objectStore';
+import type { ObjectStore, PutOptions, StoredObjectInfo } from './objectStore';
 import { storageErrorFrom, type StorageOperation } from './storageErrors';
 
 /** The most keys one DeleteObjects request may name. */
@@ -65,6 +65,9 @@ export function s3ClientConfig(options: S3ObjectStoreOptions): S3ClientConfig {
   };
 }
 
+/** The header that carries a signed request's payload hash (SigV4). */
+const SIGNED_PAYLOAD_HASH_HEADER = 'x-amz-content-sha256';
+
 /**
  * `ObjectStore` over @aws-sdk/client-s3. Every SDK failure surfaces as a typed `AppError`
  * (see `storageErrorFrom`); a missing object is `null`, not an error.
@@ -83,12 +86,21 @@ export class S3ObjectStore implements ObjectStore {
     this.listPageSize = options.listPageSize ?? 1000;
   }
 
-  async put(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<{ etag: string | null }> {
-    const result = await this.send('put', key, () =>
-      this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: options.contentType, Metadata: options.metadata }),
-      ),
-    );
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }> {
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: options.contentType, Metadata: options.metadata });
+    const { sha256 } = options;
+    if (sha256 !== undefined) {
+      // SigV4 signs the payload's hash from this header when it is set, rather than hashing
+      // the body itself (a recording is ~250 KB); S3 checks the body against it.
+      command.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers[SIGNED_PAYLOAD_HASH_HEADER] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'signedPayloadHash' },
+      );
+    }
+    const result = await this.send('put', key, () => this.client.send(command));
     return { etag: result.ETag ?? null };
   }
 

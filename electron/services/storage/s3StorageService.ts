@@ -91,9 +91,34 @@ const META = {
 const CONTENT_TYPE = 'application/gzip';
 
 /**
+ * The most bytes one caller-given value (candidate, duration) takes in object metadata,
+ * percent-encoded. S3 refuses a PUT whose metadata passes 2 KB in all, and a 256-character
+ * non-ASCII candidate id alone is 2.3 KB; the recording's own header holds the value whole.
+ */
+export const MAX_CALLER_METADATA_BYTES = 512;
+
+/** Names, comma-separated, the caller-given values cut to MAX_CALLER_METADATA_BYTES (absent when none was). */
+export const METADATA_CUT_NAME = 'cut';
+
+/** `value` percent-encoded, cut after the last whole character that fits in `maxBytes`. */
+function percentEncodedWithin(value: string, maxBytes: number): { encoded: string; cut: boolean } {
+  const whole = encodeURIComponent(value);
+  if (whole.length <= maxBytes) return { encoded: whole, cut: false };
+  let encoded = '';
+  // By code point, so neither a character's escapes nor a surrogate pair is split.
+  for (const character of value) {
+    const next = encodeURIComponent(character);
+    if (encoded.length + next.length > maxBytes) break;
+    encoded += next;
+  }
+  return { encoded, cut: true };
+}
+
+/**
  * The object metadata of a recording or chunk, as the seed has it (candidate, duration in
  * seconds, event count, codec) plus the sha256 and size of what is stored. Header values
- * must be ASCII, so free text is percent-encoded. `extra` adds keys (a chunk's seq range).
+ * must be ASCII, so free text is percent-encoded, and cut to MAX_CALLER_METADATA_BYTES (see
+ * METADATA_CUT_NAME). `extra` adds keys (a chunk's seq range).
  */
 export function recordingObjectMetadata(fields: {
   candidateId: string;
@@ -106,15 +131,19 @@ export function recordingObjectMetadata(fields: {
   codec?: RecordingCodec;
   extra?: Record<string, string>;
 }): Record<string, string> {
+  const candidate = percentEncodedWithin(fields.candidateId, MAX_CALLER_METADATA_BYTES);
+  const duration = percentEncodedWithin(fields.durationSeconds, MAX_CALLER_METADATA_BYTES);
+  const cut = [candidate.cut ? META.candidate : null, duration.cut ? META.duration : null].filter((name) => name !== null);
   return {
     ...fields.extra,
-    [META.candidate]: encodeURIComponent(fields.candidateId),
-    [META.duration]: encodeURIComponent(fields.durationSeconds),
+    [META.candidate]: candidate.encoded,
+    [META.duration]: duration.encoded,
     [META.eventCount]: String(fields.eventCount),
     [META.codec]: fields.codec ?? RECORDING_CODEC,
     [META.sha256]: fields.sha256,
     [META.size]: String(fields.size),
     [META.uploadedAt]: new Date(fields.uploadedAt).toISOString(),
+    ...(cut.length > 0 ? { [METADATA_CUT_NAME]: cut.join(',') } : {}),
   };
 }
 
@@ -166,6 +195,7 @@ export class S3StorageService {
         size: encoded.size,
         uploadedAt: this.now(),
       }),
+      sha256: encoded.sha256,
     });
     return {
       key,

@@ -21,7 +21,10 @@ const LEVEL0_QUALITY = 5;
 const TAIL_QUALITY = 5;
 const LEVEL1_QUALITY = 9;
 
-type SegmentBounds = Pick<SegmentRow, 'first_seq' | 'last_seq' | 'head_hash'>;
+/** A sealed segment and its level (0: small and recent, 1: merged). */
+interface SealedSegment extends RecordingSegment {
+  level: number;
+}
 
 interface SegmentRow {
   first_seq: number;
@@ -44,6 +47,12 @@ export class SegmentSealer {
   private readonly provisionalTails = new Map<string, RecordingSegment>();
   /** Per closed session not yet stored, the segments after its sealed ones, as its last close attempt built them. */
   private readonly closingTails = new Map<string, RecordingSegment[]>();
+  /**
+   * Per session, its sealed segments in seq order: read from SQLite once, then kept in step
+   * with every write made here (the only writer of sync_segments), so neither a pass nor a
+   * close queries them again. Two hours of interview are ~250 KB.
+   */
+  private readonly sealedSegments = new Map<string, SealedSegment[]>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -53,10 +62,10 @@ export class SegmentSealer {
   /** Seals every full segment of committed events (up to `lastSeq`), then merges level-0 runs. */
   sealCommitted(sessionId: string, lastSeq: number): void {
     for (;;) {
-      const sealed = this.last(sessionId);
-      const through = sealed?.last_seq ?? 0;
+      const sealed = this.sealed(sessionId).at(-1);
+      const through = sealed?.lastSeq ?? 0;
       if (lastSeq - through < this.settings.segmentEvents) break;
-      this.seal(sessionId, through + 1, through + this.settings.segmentEvents, 0, sealed?.head_hash, LEVEL0_QUALITY);
+      this.insert(sessionId, this.encode(sessionId, through + 1, through + this.settings.segmentEvents, sealed?.headHash, LEVEL0_QUALITY), 0);
     }
     this.mergeLevel0(sessionId);
   }
@@ -68,12 +77,12 @@ export class SegmentSealer {
    */
   sealWithProvisionalTail(sessionId: string, lastSeq: number): void {
     this.sealCommitted(sessionId, lastSeq);
-    const sealed = this.last(sessionId);
-    const through = sealed?.last_seq ?? 0;
+    const sealed = this.sealed(sessionId).at(-1);
+    const through = sealed?.lastSeq ?? 0;
     const current = this.provisionalTails.get(sessionId);
     if (lastSeq <= through) this.provisionalTails.delete(sessionId);
     else if (current?.firstSeq !== through + 1 || current.lastSeq !== lastSeq) {
-      this.provisionalTails.set(sessionId, this.encode(sessionId, through + 1, lastSeq, sealed?.head_hash, TAIL_QUALITY));
+      this.provisionalTails.set(sessionId, this.encode(sessionId, through + 1, lastSeq, sealed?.headHash, TAIL_QUALITY));
     }
   }
 
@@ -85,13 +94,7 @@ export class SegmentSealer {
    */
   segmentsThrough(sessionId: string, lastSeq: number): RecordingSegment[] {
     this.sealCommitted(sessionId, lastSeq);
-    const sealed = this.rows(sessionId).map((row) => ({
-      firstSeq: row.first_seq,
-      lastSeq: row.last_seq,
-      headHash: row.head_hash,
-      rawSize: row.raw_size,
-      body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-    }));
+    const sealed: RecordingSegment[] = this.sealed(sessionId);
     const through = sealed.at(-1)?.lastSeq ?? 0;
     const cached = this.closingTails.get(sessionId);
     if (cached?.[0]?.firstSeq === through + 1 && cached.at(-1)!.lastSeq === lastSeq) return [...sealed, ...cached];
@@ -110,56 +113,63 @@ export class SegmentSealer {
     this.provisionalTails.delete(sessionId);
     this.closingTails.delete(sessionId);
     this.db.prepare('DELETE FROM sync_segments WHERE session_id = ?').run(sessionId);
+    this.sealedSegments.delete(sessionId);
   }
 
+  /** Merges the first segmentMergeFactor level-0 segments after the last level-1 one, while there are that many. */
   private mergeLevel0(sessionId: string): void {
     const factor = this.settings.segmentMergeFactor;
     if (factor < 2) return;
     for (;;) {
-      const run = this.db
-        .prepare<[string, string, number], Pick<SegmentRow, 'first_seq' | 'last_seq'>>(
-          `SELECT first_seq, last_seq FROM sync_segments WHERE session_id = ? AND level = 0
-             AND first_seq > coalesce((SELECT max(last_seq) FROM sync_segments WHERE session_id = ? AND level = 1), 0)
-           ORDER BY first_seq LIMIT ?`,
-        )
-        .all(sessionId, sessionId, factor);
-      if (run.length < factor) return;
-      const before = this.db
-        .prepare<[string, number], { head_hash: string }>('SELECT head_hash FROM sync_segments WHERE session_id = ? AND last_seq = ?')
-        .get(sessionId, run[0]!.first_seq - 1);
-      const first = run[0]!.first_seq;
-      const last = run.at(-1)!.last_seq;
+      const sealed = this.sealed(sessionId);
+      const start = sealed.findLastIndex((segment) => segment.level === 1) + 1;
+      if (sealed.length - start < factor) return;
+      const first = sealed[start]!.firstSeq;
+      const last = sealed[start + factor - 1]!.lastSeq;
       // Encoded before the transaction: the recorder shares the database's one write lock.
-      const merged = this.encode(sessionId, first, last, before?.head_hash, LEVEL1_QUALITY);
+      const merged = this.encode(sessionId, first, last, sealed[start - 1]?.headHash, LEVEL1_QUALITY);
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM sync_segments WHERE session_id = ? AND first_seq BETWEEN ? AND ?').run(sessionId, first, last);
-        this.insert(sessionId, merged, 1);
+        this.write(sessionId, merged, 1);
       })();
+      sealed.splice(start, factor, { ...merged, level: 1 });
     }
-  }
-
-  private seal(sessionId: string, firstSeq: number, lastSeq: number, level: number, prevHash: string | undefined, quality: number): void {
-    this.insert(sessionId, this.encode(sessionId, firstSeq, lastSeq, prevHash, quality), level);
   }
 
   private encode(sessionId: string, firstSeq: number, lastSeq: number, prevHash: string | undefined, quality: number): RecordingSegment {
     return encodeRecordingSegment(sessionId, selectEvents(this.db, sessionId, firstSeq, lastSeq), firstSeq > 1 ? prevHash : undefined, quality);
   }
 
+  /** Writes a segment after the last sealed one, and keeps it in the session's list. */
   private insert(sessionId: string, segment: RecordingSegment, level: number): void {
+    const sealed = this.sealed(sessionId);
+    this.write(sessionId, segment, level);
+    sealed.push({ ...segment, level });
+  }
+
+  private write(sessionId: string, segment: RecordingSegment, level: number): void {
     this.db
       .prepare('INSERT INTO sync_segments (session_id, first_seq, last_seq, level, head_hash, raw_size, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(sessionId, segment.firstSeq, segment.lastSeq, level, segment.headHash, segment.rawSize, segment.body);
   }
 
-  /** The last sealed segment's range and head, without its body (read only to assemble). */
-  private last(sessionId: string): SegmentBounds | undefined {
-    return this.db
-      .prepare<[string], SegmentBounds>('SELECT first_seq, last_seq, head_hash FROM sync_segments WHERE session_id = ? ORDER BY first_seq DESC LIMIT 1')
-      .get(sessionId);
-  }
-
-  private rows(sessionId: string): SegmentRow[] {
-    return this.db.prepare<[string], SegmentRow>('SELECT * FROM sync_segments WHERE session_id = ? ORDER BY first_seq').all(sessionId);
+  /** The session's sealed segments, in seq order (see sealedSegments). */
+  private sealed(sessionId: string): SealedSegment[] {
+    let sealed = this.sealedSegments.get(sessionId);
+    if (!sealed) {
+      sealed = this.db
+        .prepare<[string], SegmentRow>('SELECT first_seq, last_seq, level, head_hash, raw_size, body FROM sync_segments WHERE session_id = ? ORDER BY first_seq')
+        .all(sessionId)
+        .map((row) => ({
+          firstSeq: row.first_seq,
+          lastSeq: row.last_seq,
+          level: row.level,
+          headHash: row.head_hash,
+          rawSize: row.raw_size,
+          body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
+        }));
+      this.sealedSegments.set(sessionId, sealed);
+    }
+    return sealed;
   }
 }

@@ -25,8 +25,8 @@ import type { SyncStatus } from '../../../shared/sync/syncStatus';
 import { selectEvents } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { SessionRow } from '../recording/sessionStore';
-import type { ObjectStore } from '../storage/objectStore';
-import { MANIFEST_METADATA_NAME, MAX_OBJECT_METADATA_BYTES, manifestMetadataValue, objectMetadataBytes } from '../storage/manifestMetadata';
+import type { ObjectStore, PutOptions } from '../storage/objectStore';
+import { MANIFEST_METADATA_NAME, withEmbeddedManifest } from '../storage/manifestMetadata';
 import { encodeRecording } from '../storage/recordingCodec';
 import { recordingObjectMetadata } from '../storage/s3StorageService';
 import { assembleSegmentedRecording, type EncodedSegmentedRecording } from '../storage/segmentedRecording';
@@ -248,8 +248,8 @@ export class SyncEngine {
    * manifest in its own metadata: one atomic request, checked against what S3 answers it
    * stored. The server (if any) then confirms it holds the manifest's objects, and only then
    * is the session SYNCED. The readable manifest.json and the removal of the chunks follow
-   * as housekeeping (`cleanUp`). A manifest too large for object metadata goes up as
-   * manifest.json alongside the recording instead, before SYNCED.
+   * as housekeeping (`cleanUp`). A manifest the metadata cannot carry (a candidate id too
+   * long for it) goes up as manifest.json alongside the recording instead, before SYNCED.
    */
   private async finish(session: SessionRow, prefix: string): Promise<void> {
     const recording = assembleSegmentedRecording({
@@ -336,8 +336,8 @@ export class SyncEngine {
   }
 
   /**
-   * The recording's object metadata: the seed's fields, its seq range and, when it fits in
-   * S3's metadata limit, the manifest (under MANIFEST_METADATA_NAME).
+   * The recording's object metadata: the seed's fields, its seq range and, where it can
+   * (withEmbeddedManifest), the manifest.
    */
   private recordingMetadata(session: SessionRow, recording: EncodedSegmentedRecording, manifest: RecordingManifest): Record<string, string> {
     const metadata = recordingObjectMetadata({
@@ -350,12 +350,11 @@ export class SyncEngine {
       codec: recording.codec,
       extra: { sessionid: session.id, firstseq: String(session.last_seq > 0 ? 1 : 0), lastseq: String(session.last_seq) },
     });
-    const withManifest = { ...metadata, [MANIFEST_METADATA_NAME]: manifestMetadataValue(manifest) };
-    return objectMetadataBytes(withManifest) <= MAX_OBJECT_METADATA_BYTES ? withManifest : metadata;
+    return withEmbeddedManifest(metadata, manifest);
   }
 
   private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<void> {
-    const etag = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata });
+    const etag = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 });
     this.record(session.id, key, 'recording', session.last_seq > 0 ? 1 : 0, session.last_seq, session.last_seq, recording, etag);
   }
 
@@ -369,10 +368,15 @@ export class SyncEngine {
    * MD5 of the bytes it stored, so an ETag that is an MD5 and not ours means the bytes were
    * damaged on the way (retried like any transient failure).
    */
-  private async putVerified(key: string, body: Uint8Array, options: { contentType: string; metadata: Record<string, string> }): Promise<string | null> {
-    const md5 = createHash('md5').update(body).digest('hex');
+  private async putVerified(key: string, body: Uint8Array, options: PutOptions): Promise<string | null> {
+    let md5: string | null = null;
     return this.policy.execute(async () => {
-      const { etag } = await this.deps.store.put(key, body, options);
+      const answer = this.deps.store.put(key, body, options);
+      answer.catch(() => {}); // awaited below; this only keeps a quick failure from counting as unhandled meanwhile
+      // Hashed once the request is on its way (the SDK writes it within the microtasks before
+      // setImmediate), while storage handles it: the comparison waits for its answer anyway.
+      md5 ??= await new Promise<string>((resolve) => setImmediate(() => resolve(createHash('md5').update(body).digest('hex'))));
+      const { etag } = await answer;
       const stored = etag?.replaceAll('"', '').toLowerCase() ?? null;
       if (stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== md5) {
         throw new AppError('STORAGE_FAILED', `Storage stored ${JSON.stringify(key)} with ETag ${stored}, not the MD5 ${md5} of the bytes sent.`, { transient: true, key });
@@ -463,7 +467,7 @@ export class SyncEngine {
       codec: encoded.codec,
       extra: { sessionid: session.id, firstseq: String(firstSeq), lastseq: String(lastSeq) },
     });
-    const etag = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata });
+    const etag = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata, sha256: encoded.sha256 });
     this.record(session.id, key, 'chunk', firstSeq, lastSeq, events.length, encoded, etag);
   }
 

@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
 import type { ObjectStore } from '../../../../electron/services/storage/objectStore';
 import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
-import { MAX_PRESIGN_SECONDS, S3StorageService } from '../../../../electron/services/storage/s3StorageService';
+import { objectMetadataBytes, MAX_OBJECT_METADATA_BYTES } from '../../../../electron/services/storage/manifestMetadata';
+import { MAX_CALLER_METADATA_BYTES, MAX_PRESIGN_SECONDS, S3StorageService, recordingObjectMetadata } from '../../../../electron/services/storage/s3StorageService';
 import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
 import { RECORDING_CODEC } from '../../../../shared/storage/recordingObjects';
 import { startFaultProxy, type FaultProxy } from '../../../helpers/faultProxy';
@@ -296,5 +297,27 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
     }
     expect(proxy.stats.requests).toBe(0);
+  });
+});
+
+describe("a recording's object metadata", () => {
+  const fields = { durationSeconds: '3600', eventCount: 10, sha256: 'a'.repeat(64), size: 100, uploadedAt: Date.UTC(2025, 2, 8) };
+
+  it('carries a candidate id percent-encoded, whole when it fits, and says nothing was cut', () => {
+    const metadata = recordingObjectMetadata({ ...fields, candidateId: 'Zoë Łukasz' });
+    expect(decodeURIComponent(metadata.candidate!)).toBe('Zoë Łukasz');
+    expect(metadata).not.toHaveProperty('cut');
+  });
+
+  it('cuts a candidate id or duration too long for S3 at a whole character, says so, and stays within S3\'s 2 KB', () => {
+    // 256 characters of 4-byte UTF-8 (128 surrogate pairs) and of 3-byte: 1.5 and 2.3 KB percent-encoded.
+    for (const candidateId of ['🙂'.repeat(128), '漢'.repeat(256)]) {
+      const metadata = recordingObjectMetadata({ ...fields, candidateId, durationSeconds: 'é'.repeat(400), extra: { sessionid: 'ses_1', firstseq: '1', lastseq: '10' } });
+      expect(metadata.cut).toBe('candidate,duration');
+      expect(metadata.candidate!.length).toBeLessThanOrEqual(MAX_CALLER_METADATA_BYTES);
+      expect(candidateId.startsWith(decodeURIComponent(metadata.candidate!))).toBe(true);
+      expect(decodeURIComponent(metadata.candidate!).length).toBeGreaterThan(0);
+      expect(objectMetadataBytes(metadata)).toBeLessThanOrEqual(MAX_OBJECT_METADATA_BYTES);
+    }
   });
 });

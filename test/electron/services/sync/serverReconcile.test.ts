@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../electron/services/config';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
+import type { PutOptions } from '../../../../electron/services/storage/objectStore';
 import { PresignedObjectStore } from '../../../../electron/services/storage/presignedObjectStore';
 import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
@@ -60,7 +61,7 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
     let lose = options.loseFirstRecording ?? false;
     // Storage that loses the first recording right after accepting it, as a bucket restored from an older backup would.
     const store = new (class extends PresignedObjectStore {
-      override async put(key: string, body: Uint8Array, putOptions: { contentType: string; metadata: Record<string, string> }) {
+      override async put(key: string, body: Uint8Array, putOptions: PutOptions) {
         const answer = await super.put(key, body, putOptions);
         if (lose && key.endsWith('/recording')) {
           lose = false;

@@ -4,7 +4,7 @@ import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectSto
 import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { AppError } from '../../../../shared/errors';
-import { manifestFromMetadata } from '../../../../electron/services/storage/manifestMetadata';
+import { manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
 import { manifestKey, recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
@@ -250,15 +250,15 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
     expect(objects.map((object) => object.key)).toEqual([recordingKey(prefix)]);
     const { lastSeq } = await env.services.sessions.getSession(id);
-    expect(manifestFromMetadata((await store.head(recordingKey(prefix)))!.metadata)).toMatchObject({ sessionId: id, lastSeq });
+    expect(manifestFromRecordingObject((await store.head(recordingKey(prefix)))!)).toMatchObject({ sessionId: id, lastSeq });
     expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, FAST.halfOpenAfterMs! + 50)); // the breaker opened on those failures
     await sync.syncNow();
     await expectStorageEqualsLocal(env.services, store, id);
   });
 
-  it('puts manifest.json alongside the recording, before SYNCED, when the manifest is too large for object metadata', async () => {
-    // 150 CJK characters: 1,350 bytes percent-encoded in `candidate`, and the manifest's base64 would pass S3's 2 KB.
+  it('puts manifest.json alongside the recording, before SYNCED, when the metadata cannot carry the whole candidate id', async () => {
+    // 150 CJK characters: 1,350 bytes percent-encoded, cut in `candidate` to fit S3's 2 KB of metadata.
     const { id } = await env.services.sessions.createSession('漢'.repeat(150));
     await env.services.sessions.recordEvent(id, { type: 'blur', data: {} });
     await env.services.sessions.closeSession(id, 'COMPLETED');
@@ -266,6 +266,25 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const { prefix } = await stored(id);
     expect([...(putsWhenSynced ?? [])].sort()).toEqual([recordingKey(prefix), manifestKey(prefix)].sort());
     await expectStorageEqualsLocal(env.services, store, id, { manifestInRecording: false });
+  });
+
+  it('puts again what storage stored damaged: an ETag that is not the MD5 of the bytes sent', async () => {
+    const id = await recordSession(150);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const damaged: string[] = [];
+    const damaging: SyncObjectStore = {
+      ...delegateTo(store),
+      put: (key, body, options) => {
+        if (!key.endsWith('/recording') || damaged.includes(key)) return store.put(key, body, options);
+        damaged.push(key);
+        const flipped = body.slice();
+        flipped[flipped.length - 1]! ^= 0xff; // one bit of the last byte, as a bad link might
+        return store.put(key, flipped, options);
+      },
+    };
+    await new SyncEngine({ db: engineDb, store: damaging, settings: FAST, now: () => now }).syncNow();
+    expect(damaged).toHaveLength(1);
+    await expectStorageEqualsLocal(env.services, store, id);
   });
 
   it('uploads nothing twice under another key when a pass is repeated', async () => {
