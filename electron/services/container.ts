@@ -12,7 +12,7 @@ import type { SyncSettings } from './sync/syncEngine';
 import type { SyncRunner } from './sync/syncRunner';
 import { SyncService } from './sync/syncService';
 import { WorkerSyncRunner } from './sync/workerSyncRunner';
-import { openSqlite } from './db/sqlite';
+import { openSyncDatabase } from './sync/syncDatabase';
 import { ExecutionService, type RemoteExecutionBackend } from './execution/executionService';
 import type { LanguageRuntime } from './execution/harnessProtocol';
 import { localRuntimes } from './execution/localRuntimes';
@@ -178,7 +178,7 @@ function syncRunnerFor(config: AppConfig, target: SyncTarget, overrides: Service
       overrides.onListenerError,
     );
   }
-  const db = openSqlite(config.databasePath, nativeBinding ? { nativeBinding } : {});
+  const db = openSyncDatabase(config.databasePath, nativeBinding ? { nativeBinding } : {});
   const { dispose, ...endpoints } = syncEndpointsFor(target);
   return new InProcessSyncRunner(
     { db, ...endpoints, ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}), ...(overrides.now ? { now: overrides.now } : {}) },

@@ -7,9 +7,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pako from 'pako';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
-import { openSqlite } from '../../electron/services/db/sqlite';
 import { decodeSegmentedRecording } from '../../electron/services/storage/segmentedRecording';
 import { S3ObjectStore, s3ClientConfig, type S3ObjectStoreOptions } from '../../electron/services/storage/s3ObjectStore';
+import { openSyncDatabase } from '../../electron/services/sync/syncDatabase';
 import { DEFAULT_SYNC_SETTINGS, SyncEngine, type SyncObjectStore } from '../../electron/services/sync/syncEngine';
 import { WorkerSyncRunner } from '../../electron/services/sync/workerSyncRunner';
 import type { EventInput, RecordedEvent } from '../../shared/recording/eventTypes';
@@ -84,7 +84,7 @@ interface SyncedSession {
 async function recordWhileSyncing(dir: string, storage: S3ObjectStoreOptions, script: SyntheticSession): Promise<SyncedSession> {
   let now = SESSION_START;
   const services = createServices(configForDataDir(dir), { now: () => now });
-  const db = openSqlite(services.config.databasePath);
+  const db = openSyncDatabase(services.config.databasePath);
   const s3 = new S3ObjectStore(storage);
   const store = new TimedObjectStore(s3);
   let statusListener: (status: SyncStatus) => void = () => {};
@@ -242,7 +242,7 @@ interface TimedClose {
 async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script: SyntheticSession): Promise<TimedClose> {
   let now = SESSION_START + script.durationMs;
   const services = createServices(configForDataDir(dataDir), { now: () => now });
-  const db = openSqlite(services.config.databasePath);
+  const db = openSyncDatabase(services.config.databasePath);
   const s3 = new S3ObjectStore(storage);
   const store = new TimedObjectStore(s3);
   let syncedAt: number | null = null;

@@ -4,7 +4,7 @@
  * nudges; it never touches the recording hot path.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlite } from '../db/sqlite';
+import { openSyncDatabase } from './syncDatabase';
 import { SyncEngine } from './syncEngine';
 import { syncEndpointsFor } from './syncTarget';
 import type { FromSyncWorker, SyncWorkerData, ToSyncWorker } from './syncWorkerProtocol';
@@ -14,7 +14,7 @@ if (!port) throw new Error('syncWorkerMain.ts runs as a worker thread');
 const data = workerData as SyncWorkerData;
 const post = (message: FromSyncWorker) => port.postMessage(message);
 
-const db = openSqlite(data.databasePath, { ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
+const db = openSyncDatabase(data.databasePath, { ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}) });
 const endpoints = syncEndpointsFor(data.target);
 const engine = new SyncEngine({
   db,
