@@ -1,6 +1,8 @@
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 
 /**
  * electron-vite expects src/main, src/preload and src/renderer; our folders are electron/
@@ -9,6 +11,23 @@ import { defineConfig } from 'electron-vite';
  * out/preload/index.cjs and out/renderer/index.html.
  */
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Monaco's language features import internal/common/workers.js for its createWebWorker, and
+ * that module also imports every editor contribution Monaco has: this points the import at
+ * renderer/src/monacoWorkers.ts, so the page loads only the contributions monacoSetup names.
+ */
+function monacoWorkersWithoutEveryContribution(): Plugin {
+  return {
+    name: 'interviewlm:monaco-workers',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!importer || !source.endsWith('/internal/common/workers.js')) return null;
+      const imported = posix.join(posix.dirname(importer.replaceAll('\\', '/')), source);
+      return imported.endsWith('/monaco-editor/esm/vs/internal/common/workers.js') ? fromRoot('renderer/src/monacoWorkers.ts') : null;
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -36,7 +55,7 @@ export default defineConfig({
   },
   renderer: {
     root: fromRoot('renderer'),
-    plugins: [react()],
+    plugins: [react(), monacoWorkersWithoutEveryContribution()],
     build: {
       // Monaco is megabytes of script: minified, the page parses it faster at start.
       minify: true,

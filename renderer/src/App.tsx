@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../../shared/recording/session';
+import { loadBundledMonaco } from './bundledMonaco';
 import { describeError } from './describeError';
 import type { InterviewLmClient } from './interviewLmClient';
 import { loadOnce } from './loadOnce';
@@ -19,7 +20,7 @@ import { claimSession, type ClaimedSession } from './workspace/sessionWriter';
 /** The client is passed in, so a test can hand in one over an in-memory transport. */
 export interface AppProps {
   client: InterviewLmClient;
-  /** Loads Monaco; by default the bundled one (monacoSetup), fetched once the start screen is up. */
+  /** Loads Monaco; by default the bundled one (monacoSetup), already on its way as the page starts. */
   loadMonaco?: () => Promise<MonacoApi>;
 }
 
@@ -29,8 +30,6 @@ type Screen =
   | { kind: 'workspace'; workspace: WorkspaceSession }
   | { kind: 'ending'; sessionId: string; recorder: EditorRecorder; step: EndStep | 'syncing'; error: string | null; ended: EndedInterview | null }
   | { kind: 'done'; ended: EndedInterview };
-
-const loadBundledMonaco = () => import('./monacoSetup').then((module) => module.monaco);
 
 /** The session this tab is recording, kept across a reload of the page (not across tabs or restarts). */
 const CURRENT_SESSION_KEY = 'interviewlm.currentSession';
@@ -45,12 +44,12 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
   const opening = useRef(false);
   const cancelWarmUp = useRef<() => void>(() => {});
 
-  // While the start screen waits for the candidate (this effect runs once it is painted),
-  // Monaco, megabytes of script, is fetched, compiled and run; then, in idle moments, an
-  // editor is warmed up and the locale data the workspace formats with is loaded. Pressed a
-  // second or more later, Start then only has the session and the editor to create (~200 ms,
-  // from ~750 ms when all of it waited for Start). A failed load is not shown here: Start
-  // tries again and reports it.
+  // While the start screen waits for the candidate, Monaco, megabytes of script, finishes
+  // loading (it started with the page: bundledMonaco); then, in idle moments, an editor is
+  // warmed up and the locale data the workspace formats with is loaded. Pressed a second or
+  // more later, Start then only has the session and the editor to create (~200 ms, from
+  // ~750 ms when all of it waited for Start). A failed load is not shown here: Start tries
+  // again and reports it.
   useEffect(() => {
     let live = true;
     const cancelLocaleData = whenIdle(preloadLocaleData);

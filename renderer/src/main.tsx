@@ -1,6 +1,8 @@
 // Fast Refresh's preamble, imported rather than inlined: the CSP forbids inline scripts,
 // so the one Vite injects into index.html in development is refused. Empty in a build.
 import '@vitejs/plugin-react/preamble';
+// First, so that Monaco starts downloading before the rest of the page's script runs.
+import './bundledMonaco';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createIpcClient } from '../../shared/ipc/client';

@@ -2,36 +2,59 @@
  * Monaco, bundled with the app: the editor core, its features, and only the languages a
  * candidate writes (JavaScript, TypeScript, Python). Every file, worker and font comes from
  * the app's own bundle, so the editor works with the network unplugged; nothing loads from a
- * CDN. Imported lazily, once the start screen is painted (App), so the start screen does not
- * wait for it and, by the time Start is pressed, the editor usually does not either.
+ * CDN. Imported lazily, as the page starts (bundledMonaco), so the start screen does not wait
+ * for it and, by the time Start is pressed, the editor usually does not either.
  */
 import * as monaco from 'monaco-editor/editor';
-import 'monaco-editor/features/register.all';
+// The editor's features a candidate uses, named one by one rather than register.all, which adds
+// every contribution Monaco has (diff editor, inline completions, sticky scroll, color picker,
+// code lens, inlay hints, GPU rendering...): ~400 KB more script to parse and run before the
+// editor opens, and more listeners on every keystroke, for features nobody writing one
+// solution file reaches for. (monacoWorkers explains how the TypeScript language is kept from
+// bringing them all back.)
+import 'monaco-editor/features/codicon/register';
+import 'monaco-editor/features/bracketMatching/register';
+import 'monaco-editor/features/clipboard/register';
+import 'monaco-editor/features/codeAction/register';
+import 'monaco-editor/features/comment/register';
+import 'monaco-editor/features/contextmenu/register';
+import 'monaco-editor/features/cursorUndo/register';
+import 'monaco-editor/features/dnd/register';
+import 'monaco-editor/features/find/register';
+import 'monaco-editor/features/folding/register';
+import 'monaco-editor/features/format/register';
+import 'monaco-editor/features/gotoError/register';
+import 'monaco-editor/features/gotoLine/register';
+import 'monaco-editor/features/hover/register';
+import 'monaco-editor/features/indentation/register';
+import 'monaco-editor/features/lineSelection/register';
+import 'monaco-editor/features/linesOperations/register';
+import 'monaco-editor/features/links/register';
+import 'monaco-editor/features/multicursor/register';
+import 'monaco-editor/features/parameterHints/register';
+import 'monaco-editor/features/quickCommand/register';
+import 'monaco-editor/features/readOnlyMessage/register';
+import 'monaco-editor/features/rename/register';
+import 'monaco-editor/features/smartSelect/register';
+import 'monaco-editor/features/snippet/register';
+import 'monaco-editor/features/toggleTabFocusMode/register';
+import 'monaco-editor/features/tokenization/register';
+import 'monaco-editor/features/unicodeHighlighter/register';
+import 'monaco-editor/features/unusualLineTerminators/register';
+import 'monaco-editor/features/wordHighlighter/register';
+import 'monaco-editor/features/wordOperations/register';
+import 'monaco-editor/features/wordPartOperations/register';
+// The completion list itself: register.all brings it in only through inline completions, left
+// out here; features/suggest is not it, but the variant that shows suggestions as inline text.
+import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
 import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/typescript/register';
 import 'monaco-editor/languages/definitions/python/register';
 // JavaScript and TypeScript diagnostics and completion, from the TypeScript worker.
 import 'monaco-editor/languages/features/typescript/register';
-// Vite builds each worker into its own file of the bundle (`?worker`).
-import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
-import TypeScriptWorker from 'monaco-editor/languages/features/typescript/ts.worker?worker';
-import { whenIdle } from './whenIdle';
+import { startMonacoWorker } from './monacoWorkers';
 
-globalThis.MonacoEnvironment = {
-  getWorker(_workerId: string, label: string): Promise<Worker> {
-    // Started in an idle moment, not when Monaco asks: it asks as the first model is created,
-    // and the TypeScript worker's 7 MB of script would then compile while the main thread
-    // builds the workspace and its editor, competing with it for the CPU. Diagnostics and
-    // completion start that much later; what Monaco sends meanwhile waits for the worker.
-    return new Promise((resolve) => {
-      whenIdle(() => {
-        // The TypeScript language service serves both of its languages; everything else
-        // (diffs, links, word-based completion) runs in the plain editor worker.
-        resolve(label === 'typescript' || label === 'javascript' ? new TypeScriptWorker() : new EditorWorker());
-      });
-    });
-  },
-};
+globalThis.MonacoEnvironment = { getWorker: (_workerId: string, label: string) => startMonacoWorker(label) };
 
 /** The Monaco API as the app uses it; passed down as a prop, so a fake can stand in for tests. */
 export type Monaco = typeof monaco;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 
 /** Elapsed time as m:ss, or h:mm:ss past an hour. */
 export function formatElapsed(ms: number): string {
@@ -12,13 +12,15 @@ export function formatElapsed(ms: number): string {
 /** The interview clock: time since `since` (an ISO time), ticking every second. */
 export function Timer({ since }: { since: string }) {
   const start = Date.parse(since);
+  // Formatted once, not at every tick: each toLocaleTimeString() builds a new formatter.
+  const startedAt = useMemo(() => new Date(start).toLocaleTimeString(), [start]);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
   return (
-    <span className="timer" data-testid="timer" title={`Started ${new Date(start).toLocaleTimeString()}`}>
+    <span className="timer" data-testid="timer" title={`Started ${startedAt}`}>
       {formatElapsed(now - start)}
     </span>
   );

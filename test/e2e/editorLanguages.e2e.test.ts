@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserShell } from '../../electron/browserShell/browserShell';
+import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
+import { configForDataDir } from '../../electron/services/config';
+import { createServices, type Services } from '../../electron/services/container';
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
+import { makeTempDir } from '../helpers/tempServices';
+
+/*
+ * The editor's language features in real Chromium, through the browser shell: the TypeScript
+ * worker (started through renderer/src/monacoWorkers.ts, which the build puts in place of
+ * Monaco's own worker module) reports a type error and completes a member list, and every
+ * script and worker came from the page's own server.
+ */
+
+const ROOT = join(import.meta.dirname, '../..');
+
+describe.skipIf(!chromiumAvailable())(`the editor's languages in Chromium (${CHROMIUM_PATH})`, () => {
+  let buildDir: string;
+  let temp: ReturnType<typeof makeTempDir>;
+  let services: Services;
+  let host: IpcHost;
+  let shell: Awaited<ReturnType<typeof startBrowserShell>>;
+  let browser: Browser;
+  let page: Page;
+  let requests: RequestLog;
+  const workers: string[] = [];
+
+  beforeAll(async () => {
+    // Built into a folder of this test's own, so it never rewrites out/ under another test.
+    buildDir = mkdtempSync(join(tmpdir(), 'interviewlm-languages-e2e-build-'));
+    const build = spawnSync('npx', ['electron-vite', 'build', '--outDir', join(buildDir, 'out')], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`electron-vite build failed: ${build.stderr || build.stdout}`);
+    temp = makeTempDir();
+    // The bank's first question is a TypeScript one: the workspace opens solution.ts.
+    services = createServices(configForDataDir(temp.dir), { syncRunner: 'none', pickQuestion: () => 0 });
+    host = createIpcHost(services, { name: 'InterviewLM', version: 'e2e' });
+    shell = await startBrowserShell({ host, rendererDir: join(buildDir, 'out/renderer') });
+    browser = await launchChromium();
+    ({ page, requests } = await loopbackOnlyContext(browser));
+    page.on('worker', (worker) => workers.push(worker.url()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await shell?.close();
+    host?.dispose();
+    await services?.shutdown();
+    temp?.cleanup();
+    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  it('reports TypeScript errors and completes members, from workers the page serves itself', async () => {
+    await page.goto(shell.url);
+    await page.getByTestId('candidate-input').fill('cand_languages');
+    await page.getByTestId('start-button').click();
+    const editor = page.locator('[data-testid="editor"] .monaco-editor');
+    await editor.waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('language-select').inputValue()).toBe('typescript');
+
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type("const count: number = 'three';", { delay: 20 });
+    // A semantic error: only the TypeScript language service knows the string is not a number.
+    await editor.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
+
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Math.', { delay: 20 });
+    await page.keyboard.press('ControlOrMeta+Space');
+    const suggestion = editor.locator('.suggest-widget.visible .monaco-list-row', { hasText: 'abs' });
+    await suggestion.first().waitFor({ timeout: 30_000 });
+
+    expect(workers.some((url) => url.includes('ts.worker'))).toBe(true);
+    expect(workers.every((url) => new URL(url).origin === new URL(shell.url).origin)).toBe(true);
+    expect(requests.offLoopback).toEqual([]);
+  }, 120_000);
+});
