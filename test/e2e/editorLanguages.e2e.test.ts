@@ -1,14 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserShell } from '../../electron/browserShell/browserShell';
-import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
+import { buildRenderer, startBrowserShellFixture, type BrowserShellFixture } from '../helpers/browserShellFixture';
+import { CHROMIUM_PATH, chromiumAvailable, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
 import { makeTempDir } from '../helpers/tempServices';
 
 /*
@@ -18,45 +13,33 @@ import { makeTempDir } from '../helpers/tempServices';
  * script and worker came from the page's own server.
  */
 
-const ROOT = join(import.meta.dirname, '../..');
-
 describe.skipIf(!chromiumAvailable())(`the editor's languages in Chromium (${CHROMIUM_PATH})`, () => {
-  let buildDir: string;
+  let rendered: ReturnType<typeof buildRenderer>;
   let temp: ReturnType<typeof makeTempDir>;
   let services: Services;
-  let host: IpcHost;
-  let shell: Awaited<ReturnType<typeof startBrowserShell>>;
-  let browser: Browser;
+  let app: BrowserShellFixture;
   let page: Page;
   let requests: RequestLog;
   const workers: string[] = [];
 
   beforeAll(async () => {
-    // Built into a folder of this test's own, so it never rewrites out/ under another test.
-    buildDir = mkdtempSync(join(tmpdir(), 'interviewlm-languages-e2e-build-'));
-    const build = spawnSync('npx', ['electron-vite', 'build', '--outDir', join(buildDir, 'out')], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`electron-vite build failed: ${build.stderr || build.stdout}`);
+    rendered = buildRenderer();
     temp = makeTempDir();
     // The bank's first question is a TypeScript one: the workspace opens solution.ts.
     services = createServices(configForDataDir(temp.dir), { syncRunner: 'none', pickQuestion: () => 0 });
-    host = createIpcHost(services, { name: 'InterviewLM', version: 'e2e' });
-    shell = await startBrowserShell({ host, rendererDir: join(buildDir, 'out/renderer') });
-    browser = await launchChromium();
-    ({ page, requests } = await loopbackOnlyContext(browser));
+    app = await startBrowserShellFixture(services, rendered.rendererDir);
+    ({ page, requests } = await loopbackOnlyContext(app.browser));
     page.on('worker', (worker) => workers.push(worker.url()));
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    host?.dispose();
-    await services?.shutdown();
+    await app?.close();
     temp?.cleanup();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    rendered?.cleanup();
   });
 
   it('reports TypeScript errors and completes members, from workers the page serves itself', async () => {
-    await page.goto(shell.url);
+    await page.goto(app.shell.url);
     await page.getByTestId('candidate-input').fill('cand_languages');
     await page.getByTestId('start-button').click();
     const editor = page.locator('[data-testid="editor"] .monaco-editor');
@@ -77,7 +60,7 @@ describe.skipIf(!chromiumAvailable())(`the editor's languages in Chromium (${CHR
     await suggestion.first().waitFor({ timeout: 30_000 });
 
     expect(workers.some((url) => url.includes('ts.worker'))).toBe(true);
-    expect(workers.every((url) => new URL(url).origin === new URL(shell.url).origin)).toBe(true);
+    expect(workers.every((url) => new URL(url).origin === new URL(app.shell.url).origin)).toBe(true);
     expect(requests.offLoopback).toEqual([]);
   }, 120_000);
 });

@@ -1,14 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserShell } from '../../electron/browserShell/browserShell';
-import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
 import { startAnthropicLoopbackServer, type AnthropicLoopbackServer } from '../helpers/anthropicLoopbackServer';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
+import { buildRenderer, startBrowserShellFixture, type BrowserShellFixture } from '../helpers/browserShellFixture';
+import { CHROMIUM_PATH, chromiumAvailable, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
 import { recordedText } from '../helpers/recordedText';
 import { startLocalS3, type LocalS3 } from '../helpers/s3rverServer';
 import { makeTempDir } from '../helpers/tempServices';
@@ -22,26 +20,22 @@ import { WALK_TYPED, walkInterview } from './interviewWalk';
  */
 
 const ROOT = join(import.meta.dirname, '../..');
-const RENDERER_DIR = join(ROOT, 'out/renderer');
 const SCREENSHOTS = join(ROOT, 'test-results/e2e');
 const KEY = 'sk-ant-e2e';
 const ANSWER = 'Start from the smallest input and grow it.';
 
 describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM_PATH})`, () => {
+  let rendered: ReturnType<typeof buildRenderer>;
   let temp: ReturnType<typeof makeTempDir>;
   let s3: LocalS3;
   let anthropic: AnthropicLoopbackServer;
   let services: Services;
-  let host: IpcHost;
-  let shell: Awaited<ReturnType<typeof startBrowserShell>>;
-  let browser: Browser;
+  let app: BrowserShellFixture;
   let page: Page;
   let requests: RequestLog;
 
   beforeAll(async () => {
-    // The page as it ships: built by electron-vite (it needs no Electron binary).
-    const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`electron-vite build failed: ${build.stderr || build.stdout}`);
+    rendered = buildRenderer();
     mkdirSync(SCREENSHOTS, { recursive: true });
     temp = makeTempDir();
     s3 = await startLocalS3();
@@ -51,26 +45,22 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
       ai: { apiKey: KEY, baseURL: anthropic.url, model: 'claude-sonnet-4-6' },
     });
     services = createServices(config, { syncSettings: { pollIntervalMs: 200, chunkIntervalMs: 1_000, initialRetryDelayMs: 50, maxRetryDelayMs: 200, halfOpenAfterMs: 500 }, pickQuestion: () => 0 });
-    host = createIpcHost(services, { name: 'InterviewLM', version: 'e2e' });
-    shell = await startBrowserShell({ host, rendererDir: RENDERER_DIR });
-    browser = await launchChromium();
-    ({ page, requests } = await loopbackOnlyContext(browser));
+    app = await startBrowserShellFixture(services, rendered.rendererDir);
+    ({ page, requests } = await loopbackOnlyContext(app.browser));
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    host?.dispose();
-    await services?.shutdown();
+    await app?.close();
     await anthropic?.close();
     await s3?.dispose();
     temp?.cleanup();
+    rendered?.cleanup();
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   it('start, question, code, tests, assistant, an S3 outage, end, and the recording in S3 equals the local one', async () => {
-    await page.goto(shell.url);
+    await page.goto(app.shell.url);
     await walkInterview({ page, shot, s3, candidateId: 'cand_e2e', assistantAnswer: ANSWER });
     const sessionId = services.database.db.prepare<[], { id: string }>("SELECT id FROM sessions WHERE candidate_id = 'cand_e2e'").get()!.id;
 
@@ -91,10 +81,10 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
   }, 240_000);
 
   it('a reload mid-interview loses no keystroke and carries on in the same session', async () => {
-    const context = await browser.newContext();
+    const context = await app.browser.newContext();
     const tab = await context.newPage();
     try {
-      await tab.goto(shell.url);
+      await tab.goto(app.shell.url);
       await tab.getByTestId('candidate-input').fill('cand_reload');
       await tab.getByTestId('start-button').click();
       await tab.locator('[data-testid="editor"] .monaco-editor').waitFor({ timeout: 20_000 });

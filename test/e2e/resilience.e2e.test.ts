@@ -1,14 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserShell } from '../../electron/browserShell/browserShell';
-import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
 import { MAX_EVENT_BYTES, MAX_EVENT_TEXT } from '../../renderer/src/recording/editorRecorder';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../helpers/chromium';
+import { buildRenderer, startBrowserShellFixture, type BrowserShellFixture } from '../helpers/browserShellFixture';
+import { CHROMIUM_PATH, chromiumAvailable } from '../helpers/chromium';
 import { recordedText } from '../helpers/recordedText';
 import { makeTempDir } from '../helpers/tempServices';
 import { pasteIntoFocused } from './interviewWalk';
@@ -39,34 +37,28 @@ function hugeText(lines: number): string {
 const HUGE_LINES = 50_000;
 
 describe.skipIf(!chromiumAvailable())(`bad input in Chromium (${CHROMIUM_PATH})`, () => {
-  let build: ReturnType<typeof makeTempDir>;
+  let rendered: ReturnType<typeof buildRenderer>;
   let temp: ReturnType<typeof makeTempDir>;
   let services: Services;
-  let host: IpcHost;
-  let shell: Awaited<ReturnType<typeof startBrowserShell>>;
+  let app: BrowserShellFixture;
+  let shell: BrowserShellFixture['shell'];
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    build = makeTempDir('interviewlm-e2e-build-');
-    const built = spawnSync('npx', ['electron-vite', 'build', '--outDir', build.dir], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`electron-vite build failed: ${built.stderr || built.stdout}`);
+    rendered = buildRenderer();
     mkdirSync(SCREENSHOTS, { recursive: true });
     temp = makeTempDir();
     services = createServices(configForDataDir(temp.dir), { pickQuestion: () => 0, syncRunner: 'none' });
-    host = createIpcHost(services, { name: 'InterviewLM', version: 'e2e' });
-    shell = await startBrowserShell({ host, rendererDir: join(build.dir, 'renderer') });
-    browser = await launchChromium();
+    app = await startBrowserShellFixture(services, rendered.rendererDir);
+    ({ shell, browser } = app);
   }, 180_000);
 
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await browser?.close();
-    await shell?.close();
-    host?.dispose();
-    await services?.shutdown();
+    await app?.close();
     temp?.cleanup();
-    build?.cleanup();
+    rendered?.cleanup();
   });
 
   const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {

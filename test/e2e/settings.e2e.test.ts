@@ -1,17 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserShell } from '../../electron/browserShell/browserShell';
 import { FileSettingsStore, fileSettingsPath } from '../../electron/browserShell/fileSettingsStore';
-import { createIpcHost, type IpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
 import { withSavedSettings } from '../../electron/services/settings/withSavedSettings';
 import { startAnthropicLoopbackServer, type AnthropicLoopbackServer, type LoopbackRequest } from '../helpers/anthropicLoopbackServer';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
+import { buildRenderer, startBrowserShellFixture, type BrowserShellFixture } from '../helpers/browserShellFixture';
+import { CHROMIUM_PATH, chromiumAvailable, loopbackOnlyContext, type RequestLog } from '../helpers/chromium';
 import { makeTempDir } from '../helpers/tempServices';
 
 /*
@@ -35,13 +32,11 @@ function keySentWith(request: LoopbackRequest): string | undefined {
 }
 
 describe.skipIf(!chromiumAvailable())(`the settings screen in Chromium (${CHROMIUM_PATH})`, () => {
-  let buildDir: string;
+  let rendered: ReturnType<typeof buildRenderer>;
   let temp: ReturnType<typeof makeTempDir>;
   let anthropic: AnthropicLoopbackServer;
   let services: Services;
-  let host: IpcHost;
-  let shell: Awaited<ReturnType<typeof startBrowserShell>>;
-  let browser: Browser;
+  let app: BrowserShellFixture;
   let page: Page;
   let requests: RequestLog;
   /** Every WebSocket frame the page received (everything the main side ever sent it), and every one it sent. */
@@ -49,11 +44,7 @@ describe.skipIf(!chromiumAvailable())(`the settings screen in Chromium (${CHROMI
   const framesSent: string[] = [];
 
   beforeAll(async () => {
-    // The page as it ships, built by electron-vite (no Electron binary needed). Into a folder of
-    // this test's own, so a build here never rewrites out/ under another test or a running shell.
-    buildDir = mkdtempSync(join(tmpdir(), 'interviewlm-settings-e2e-build-'));
-    const build = spawnSync('npx', ['electron-vite', 'build', '--outDir', join(buildDir, 'out')], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`electron-vite build failed: ${build.stderr || build.stdout}`);
+    rendered = buildRenderer();
     mkdirSync(SCREENSHOTS, { recursive: true });
     temp = makeTempDir();
     anthropic = await startAnthropicLoopbackServer({ apiKey: KEY, defaultAnswer: { kind: 'text', text: ANSWER, deltas: 4, delayMs: 20 } });
@@ -62,10 +53,8 @@ describe.skipIf(!chromiumAvailable())(`the settings screen in Chromium (${CHROMI
     const environment = configForDataDir(temp.dir, { ai: { apiKey: null, baseURL: anthropic.url, model: 'claude-sonnet-4-6' } });
     const store = new FileSettingsStore(fileSettingsPath(temp.dir));
     services = createServices(withSavedSettings(environment, store.read()), { syncRunner: 'none', pickQuestion: () => 0 });
-    host = createIpcHost(services, { name: 'InterviewLM', version: 'e2e' }, { settings: { store, environment } });
-    shell = await startBrowserShell({ host, rendererDir: join(buildDir, 'out/renderer') });
-    browser = await launchChromium();
-    ({ page, requests } = await loopbackOnlyContext(browser));
+    app = await startBrowserShellFixture(services, rendered.rendererDir, { settings: { store, environment } });
+    ({ page, requests } = await loopbackOnlyContext(app.browser));
     page.on('websocket', (socket) => {
       socket.on('framereceived', ({ payload }) => framesReceived.push(payload.toString()));
       socket.on('framesent', ({ payload }) => framesSent.push(payload.toString()));
@@ -73,19 +62,16 @@ describe.skipIf(!chromiumAvailable())(`the settings screen in Chromium (${CHROMI
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    host?.dispose();
-    await services?.shutdown();
+    await app?.close();
     await anthropic?.close();
     temp?.cleanup();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    rendered?.cleanup();
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   it('saves a key from the workspace, shows it masked, never sends it back, and the next answer uses it', async () => {
-    await page.goto(shell.url);
+    await page.goto(app.shell.url);
 
     // From the Start screen: no key yet, and the file store says plainly it is weaker than the keychain.
     await page.getByTestId('open-settings').click();
