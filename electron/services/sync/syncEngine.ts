@@ -273,9 +273,10 @@ export class SyncEngine {
     this.statement("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?")
       .run(this.now(), session.id);
     this.lastChunkAt.delete(session.id);
-    this.emit(this.session(session.id)!, 'synced', null);
+    const synced = this.session(session.id)!;
+    this.emit(synced, 'synced', null);
     this.lastState.delete(session.id);
-    await this.cleanUp(this.session(session.id)!, manifest);
+    await this.cleanUp(synced, manifest);
   }
 
   /**
