@@ -25,10 +25,11 @@ export function recordedEventFromRow(row: EventRow): RecordedEvent {
   };
 }
 
-/** Events firstSeq..lastSeq of a session, in seq order, as the services hand them out. */
-export function selectEvents(db: SqliteDatabase, sessionId: string, firstSeq: number, lastSeq: number): RecordedEvent[] {
-  return db
-    .prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq')
-    .all(sessionId, firstSeq, lastSeq)
-    .map(recordedEventFromRow);
+/** Reads events firstSeq..lastSeq of a session, in seq order, as the services hand them out. */
+export type EventRangeReader = (sessionId: string, firstSeq: number, lastSeq: number) => RecordedEvent[];
+
+/** An `EventRangeReader` on `db`, its statement compiled once, here. */
+export function eventRangeReader(db: SqliteDatabase): EventRangeReader {
+  const statement = db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE session_id = ? AND seq BETWEEN ? AND ? ORDER BY seq');
+  return (sessionId, firstSeq, lastSeq) => statement.all(sessionId, firstSeq, lastSeq).map(recordedEventFromRow);
 }

@@ -22,7 +22,7 @@ import {
   type RecordingManifest,
 } from '../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
-import { selectEvents } from '../db/rows';
+import { eventRangeReader, type EventRangeReader } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { Statement } from 'better-sqlite3';
 import type { SessionRow } from '../recording/sessionStore';
@@ -84,6 +84,13 @@ export interface ManifestReconciler {
 /** Rounds of "send the manifest, re-upload what is missing" before a pass gives up on a session. */
 const MAX_SERVER_ROUNDS = 3;
 
+/**
+ * A close still uploading after this long reports "syncing" (the final sync's progress); one
+ * done sooner goes straight to "synced", without a flash of the other or the work of building
+ * a status while its request is in flight.
+ */
+const CLOSE_SYNCING_STATUS_AFTER_MS = 100;
+
 export interface SyncEngineDeps {
   db: SqliteDatabase;
   store: SyncObjectStore;
@@ -101,6 +108,29 @@ function isTransient(error: Error): boolean {
   if (isAppError(error)) return !PERMANENT_CODES.has(error.code) && (error.details as { transient?: boolean } | undefined)?.transient === true;
   return true;
 }
+
+/**
+ * Every statement the engine runs, by name; compiled once, when the engine is built, so no
+ * pass (a close least of all) waits on SQLite's compiler.
+ */
+const SQL = {
+  unsyncedSessions: "SELECT * FROM sessions WHERE sync_state != 'SYNCED' ORDER BY started_at",
+  uncleanedSessions: "SELECT * FROM sessions WHERE sync_state = 'SYNCED' AND storage_cleaned_at IS NULL ORDER BY started_at",
+  session: 'SELECT * FROM sessions WHERE id = ?',
+  markPending: "UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?",
+  markSynced: "UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?",
+  markCleaned: 'UPDATE sessions SET storage_cleaned_at = ? WHERE id = ?',
+  recordObject: `INSERT OR REPLACE INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  forgetChunks: "DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'",
+  storedRecording: "SELECT sha256, size, compressed_size FROM sync_objects WHERE session_id = ? AND key = ? AND kind = 'recording'",
+  shippedThrough: "SELECT max(last_seq) AS last FROM sync_objects WHERE session_id = ? AND kind = 'chunk'",
+  // Aggregated in SQL: a long session has a thousand chunks, and a status follows each upload.
+  objectTotals: `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(kind = 'recording') AS recordings, sum(compressed_size) AS bytes,
+      sum(CASE WHEN kind = 'recording' THEN compressed_size END) AS recordingBytes,
+      max(CASE WHEN kind = 'chunk' THEN last_seq END) AS shipped FROM sync_objects WHERE session_id = ?`,
+  recordingSize: 'SELECT compressed_size FROM sync_objects WHERE session_id = ? AND key = ?',
+} as const;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -123,7 +153,8 @@ export class SyncEngine {
   private timer: NodeJS.Timeout | null = null;
   private halted: AppError | null = null;
   private running: Promise<void> | null = null;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: Record<keyof typeof SQL, Statement>;
+  private readonly readEvents: EventRangeReader;
 
   constructor(private readonly deps: SyncEngineDeps) {
     if (deps.store.canList === false && !deps.server) {
@@ -132,6 +163,8 @@ export class SyncEngine {
     this.settings = { ...DEFAULT_SYNC_SETTINGS, ...deps.settings };
     this.now = deps.now ?? Date.now;
     this.sealer = new SegmentSealer(deps.db, this.settings);
+    this.readEvents = eventRangeReader(deps.db);
+    this.statements = Object.fromEntries(Object.entries(SQL).map(([name, source]) => [name, deps.db.prepare(source)])) as Record<keyof typeof SQL, Statement>;
     const transient = handleWhen(isTransient);
     const retryPolicy = retry(transient, {
       maxAttempts: this.settings.maxAttempts,
@@ -184,7 +217,7 @@ export class SyncEngine {
 
   private async pass(): Promise<void> {
     if (this.halted) return;
-    const sessions = this.statement<[], SessionRow>("SELECT * FROM sessions WHERE sync_state != 'SYNCED' ORDER BY started_at")
+    const sessions = this.statement<[], SessionRow>('unsyncedSessions')
       .all();
     for (const session of sessions) {
       try {
@@ -193,7 +226,7 @@ export class SyncEngine {
         if (this.handleFailure(session, error) === 'stop-pass') return;
       }
     }
-    const uncleaned = this.statement<[], SessionRow>("SELECT * FROM sessions WHERE sync_state = 'SYNCED' AND storage_cleaned_at IS NULL ORDER BY started_at")
+    const uncleaned = this.statement<[], SessionRow>('uncleanedSessions')
       .all();
     for (const session of uncleaned) await this.cleanUp(session);
   }
@@ -217,7 +250,7 @@ export class SyncEngine {
   }
 
   private async syncSession(initial: SessionRow): Promise<void> {
-    if (initial.sync_state === 'LOCAL_ONLY') this.statement("UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?").run(initial.id);
+    if (initial.sync_state === 'LOCAL_ONLY') this.statement('markPending').run(initial.id);
     const prefix = sessionPrefix(initial.id, new Date(initial.started_at));
     // A closed session goes straight to its recording: that covers every event, chunks or not.
     if (initial.status !== 'ACTIVE') return this.finish(initial, prefix);
@@ -260,22 +293,38 @@ export class SyncEngine {
     const manifest = this.manifest(session, recording, key);
     const metadata = this.recordingMetadata(session, recording, manifest);
     const manifestInRecording = session.last_seq > 0 && MANIFEST_METADATA_NAME in metadata;
-    const puts = Promise.all([
-      session.last_seq > 0 ? this.putRecording(session, key, recording, metadata) : null,
-      manifestInRecording ? null : this.putManifest(session, prefix, manifest),
-    ]);
-    // Reported once the request is on its way (the SDK writes it within the microtasks before
-    // setImmediate), so building the status overlaps the upload. Not when retrying through an
-    // outage, which would flap offline/syncing.
-    if (this.lastState.get(session.id) !== 'offline') setImmediate(() => this.emit(session, 'syncing', null));
-    await puts;
-    if (this.deps.server) await this.reconcileWithServer(session, key, recording, metadata, manifest, this.deps.server);
-    this.statement("UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?")
-      .run(this.now(), session.id);
+    const recorded = session.last_seq > 0 ? this.putRecording(key, recording, metadata) : null;
+    const puts = Promise.all([recorded, manifestInRecording ? null : this.putManifest(session, prefix, manifest)]);
+    // Not when retrying through an outage either, which would flap offline/syncing.
+    const syncingStatus = this.lastState.get(session.id) === 'offline' ? null : setTimeout(() => this.emit(session, 'syncing', null), CLOSE_SYNCING_STATUS_AFTER_MS);
+    let etag: string | null;
+    try {
+      [etag] = await puts;
+    } finally {
+      if (syncingStatus) clearTimeout(syncingStatus);
+    }
+    const syncedAt = this.now();
+    const markSynced = () =>
+      this.statement('markSynced').run(syncedAt, session.id);
+    const recordStored = () => {
+      if (recorded) this.record(session.id, key, 'recording', 1, session.last_seq, session.last_seq, recording, etag);
+    };
+    if (this.deps.server) {
+      recordStored();
+      await this.reconcileWithServer(session, key, recording, metadata, manifest, this.deps.server);
+      markSynced();
+    } else {
+      // One commit: the stored recording and the state it puts the session in.
+      this.deps.db.transaction(() => {
+        recordStored();
+        markSynced();
+      })();
+    }
     this.lastChunkAt.delete(session.id);
-    const synced = this.session(session.id)!;
-    this.emit(synced, 'synced', null);
+    // Built from what was just written rather than read back: this runs while the close is timed.
+    const synced: SessionRow = { ...session, sync_state: 'SYNCED', synced_at: syncedAt, storage_cleaned_at: null };
     this.lastState.delete(session.id);
+    this.deps.onStatus?.(this.syncedStatus(synced, recorded ? recording.compressedSize : null, null));
     await this.cleanUp(synced, manifest);
   }
 
@@ -302,8 +351,8 @@ export class SyncEngine {
         await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
       }
       db.transaction(() => {
-        this.statement("DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'").run(session.id);
-        this.statement('UPDATE sessions SET storage_cleaned_at = ? WHERE id = ?').run(this.now(), session.id);
+        this.statement('forgetChunks').run(session.id);
+        this.statement('markCleaned').run(this.now(), session.id);
         this.sealer.discard(session.id);
       })();
     } catch {
@@ -314,9 +363,7 @@ export class SyncEngine {
   /** The manifest of a synced session rebuilt from SQLite (after a restart between SYNCED and the clean-up). */
   private storedManifest(session: SessionRow, prefix: string): RecordingManifest {
     const key = recordingKey(prefix);
-    const row = this.statement<[string, string], { sha256: string; size: number; compressed_size: number }>(
-        "SELECT sha256, size, compressed_size FROM sync_objects WHERE session_id = ? AND key = ? AND kind = 'recording'",
-      )
+    const row = this.statement<[string, string], { sha256: string; size: number; compressed_size: number }>('storedRecording')
       .get(session.id, key);
     return this.manifest(session, row ? { sha256: row.sha256, size: row.size, compressedSize: row.compressed_size, codec: SEGMENTED_RECORDING_CODEC } : null, key);
   }
@@ -351,9 +398,9 @@ export class SyncEngine {
     return withEmbeddedManifest(metadata, manifest);
   }
 
-  private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<void> {
-    const etag = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 });
-    this.record(session.id, key, 'recording', session.last_seq > 0 ? 1 : 0, session.last_seq, session.last_seq, recording, etag);
+  /** Puts the consolidated recording; returns the ETag storage answered. */
+  private putRecording(key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<string | null> {
+    return this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 });
   }
 
   private async putManifest(session: SessionRow, prefix: string, manifest: RecordingManifest): Promise<void> {
@@ -406,7 +453,8 @@ export class SyncEngine {
       }
       const unknown = missing.find((name) => name !== key);
       if (unknown !== undefined) throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${unknown} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key: unknown });
-      await this.putRecording(session, key, recording, metadata);
+      const etag = await this.putRecording(key, recording, metadata);
+      this.record(session.id, key, 'recording', 1, session.last_seq, session.last_seq, recording, etag);
     }
   }
 
@@ -453,7 +501,7 @@ export class SyncEngine {
 
   /** Encodes events firstSeq..lastSeq as a chunk (the seed's gzip of JSON), puts it, and records it. */
   private async uploadChunk(session: SessionRow, key: string, firstSeq: number, lastSeq: number): Promise<void> {
-    const events = selectEvents(this.deps.db, session.id, firstSeq, lastSeq);
+    const events = this.readEvents(session.id, firstSeq, lastSeq);
     const encoded = encodeRecording({ sessionId: session.id, metadata: this.metadataOf(session), events });
     const metadata = recordingObjectMetadata({
       candidateId: session.candidate_id,
@@ -479,10 +527,7 @@ export class SyncEngine {
     encoded: { sha256: string; size: number; compressedSize: number },
     etag: string | null,
   ): void {
-    this.statement(
-        `INSERT OR REPLACE INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+    this.statement('recordObject')
       .run(sessionId, key, kind, firstSeq, lastSeq, eventCount, encoded.sha256, encoded.size, encoded.compressedSize, etag, this.now());
   }
 
@@ -492,24 +537,19 @@ export class SyncEngine {
   }
 
   private session(sessionId: string): SessionRow | undefined {
-    return this.statement<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?').get(sessionId);
+    return this.statement<[string], SessionRow>('session').get(sessionId);
   }
 
   /** The last seq of the contiguous run of chunks from seq 1. */
   private shippedThrough(sessionId: string): number {
-    const row = this.statement<[string], { last: number | null }>("SELECT max(last_seq) AS last FROM sync_objects WHERE session_id = ? AND kind = 'chunk'")
+    const row = this.statement<[string], { last: number | null }>('shippedThrough')
       .get(sessionId);
     return row?.last ?? 0;
   }
 
   private describe(session: SessionRow, message: string | null, state?: SyncStatus['state']): SyncStatus {
     if (session.sync_state === 'SYNCED' && (state ?? 'synced') === 'synced') return this.describeSynced(session, message);
-    // Aggregated in SQL: a long session has a thousand chunks, and this runs after each upload.
-    const totals = this.statement<[string], { objects: number; chunks: number; recordings: number; bytes: number | null; recordingBytes: number | null; shipped: number | null }>(
-        `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(kind = 'recording') AS recordings, sum(compressed_size) AS bytes,
-           sum(CASE WHEN kind = 'recording' THEN compressed_size END) AS recordingBytes,
-           max(CASE WHEN kind = 'chunk' THEN last_seq END) AS shipped FROM sync_objects WHERE session_id = ?`,
-      )
+    const totals = this.statement<[string], { objects: number; chunks: number; recordings: number; bytes: number | null; recordingBytes: number | null; shipped: number | null }>('objectTotals')
       .get(session.id)!;
     const shipped = totals.shipped ?? 0;
     const chunksNeeded = Math.ceil(session.last_seq / this.settings.chunkEvents);
@@ -521,7 +561,8 @@ export class SyncEngine {
       state: state ?? (synced ? 'synced' : 'syncing'),
       // Once synced, what counts is the recording: the chunks are on their way out.
       objectsUploaded: synced ? (totals.recordings ?? 0) : totals.objects,
-      objectsTotal: synced ? (totals.recordings ?? 0) : Math.max(chunksHeld, chunksNeeded) + (closed ? 1 : 0),
+      // A closed session needs no more chunks: its recording covers every event.
+      objectsTotal: synced ? (totals.recordings ?? 0) : closed ? chunksHeld + 1 : Math.max(chunksHeld, chunksNeeded),
       bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
       retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
@@ -532,15 +573,20 @@ export class SyncEngine {
 
   /** A synced session's status: its recording is all that counts (one row by key, where `describe` aggregates every chunk). */
   private describeSynced(session: SessionRow, message: string | null): SyncStatus {
-    const recording = this.statement<[string, string], { compressed_size: number }>('SELECT compressed_size FROM sync_objects WHERE session_id = ? AND key = ?')
+    const recording = this.statement<[string, string], { compressed_size: number }>('recordingSize')
       .get(session.id, recordingKey(sessionPrefix(session.id, new Date(session.started_at))));
-    const held = recording ? 1 : 0;
+    return this.syncedStatus(session, recording?.compressed_size ?? null, message);
+  }
+
+  /** The status of a synced session whose stored recording has `recordingBytes` (null: an empty session stores none). */
+  private syncedStatus(session: SessionRow, recordingBytes: number | null, message: string | null): SyncStatus {
+    const held = recordingBytes === null ? 0 : 1;
     return {
       sessionId: session.id,
       state: 'synced',
       objectsUploaded: held,
       objectsTotal: held,
-      bytesUploaded: recording?.compressed_size ?? 0,
+      bytesUploaded: recordingBytes ?? 0,
       pendingEvents: 0,
       retryInMs: null,
       syncedAt: iso(session.synced_at),
@@ -548,14 +594,9 @@ export class SyncEngine {
     };
   }
 
-  /** The prepared statement for `source`, compiled once per engine (~15 µs a compile, several per close). */
-  private statement<Parameters extends unknown[] = unknown[], Row = unknown>(source: string): Statement<Parameters, Row> {
-    let statement = this.statements.get(source);
-    if (!statement) {
-      statement = this.deps.db.prepare(source);
-      this.statements.set(source, statement);
-    }
-    return statement as unknown as Statement<Parameters, Row>;
+  /** The engine's statement `name` (see SQL), typed for its parameters and rows. */
+  private statement<Parameters extends unknown[] = unknown[], Row = unknown>(name: keyof typeof SQL): Statement<Parameters, Row> {
+    return this.statements[name] as unknown as Statement<Parameters, Row>;
   }
 
   private emit(session: SessionRow, state: SyncStatus['state'], message: string | null): void {

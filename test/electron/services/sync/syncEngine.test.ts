@@ -121,6 +121,30 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(statuses.at(-1)).toMatchObject({ state: 'synced', pendingEvents: 0 });
   });
 
+  it('reports the final upload as syncing only while it takes long enough to be seen; a quick one goes straight to synced', async () => {
+    const quick = await recordSession(30);
+    await env.services.sessions.closeSession(quick, 'COMPLETED');
+    await engine().syncNow();
+    expect(statuses.filter((status) => status.sessionId === quick).map((status) => status.state)).toEqual(['synced']);
+
+    const slow = await recordSession(30);
+    await env.services.sessions.closeSession(slow, 'COMPLETED');
+    const delayed: SyncObjectStore = {
+      ...delegateTo(store),
+      put: async (key, body, options) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return store.put(key, body, options);
+      },
+    };
+    await new SyncEngine({ db: engineDb, store: delayed, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) }).syncNow();
+    expect(statuses.filter((status) => status.sessionId === slow).map((status) => [status.state, status.objectsTotal])).toEqual([
+      ['syncing', 1],
+      ['synced', 1],
+    ]);
+    expect(statuses.at(-1)).toMatchObject({ sessionId: slow, objectsUploaded: 1, bytesUploaded: expect.any(Number), syncedAt: new Date(now).toISOString() });
+    expect(statuses.at(-1)!.bytesUploaded).toBeGreaterThan(0);
+  });
+
   it('removes the chunks shipped while the session ran once its recording is stored', async () => {
     const id = await recordSession(230);
     const sync = engine();

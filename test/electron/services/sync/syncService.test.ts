@@ -15,12 +15,17 @@ import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { makeTempDir } from '../../../helpers/tempServices';
 
-async function recordAndClose(services: Services, edits: number): Promise<string> {
+async function recordEdits(services: Services, edits: number): Promise<string> {
   const { id } = await services.sessions.createSession('cand_usb');
   await services.sessions.recordEvent(id, { type: 'file_created', fileId: 'f', data: { fileName: 'a.ts', content: '' } });
   for (let i = 0; i < edits; i++) {
     await services.sessions.recordEvent(id, { type: 'code_edit', fileId: 'f', data: { changes: [{ rangeOffset: i, rangeLength: 0, text: 'y' }] } });
   }
+  return id;
+}
+
+async function recordAndClose(services: Services, edits: number): Promise<string> {
+  const id = await recordEdits(services, edits);
   await services.sessions.closeSession(id, 'COMPLETED');
   return id;
 }
@@ -113,10 +118,13 @@ describe('sync, as the app wires it', () => {
       const api = createIpcClient(ipcContract, createInMemoryTransport(host));
       const seen: SyncStatus[] = [];
       const unsubscribe = api.on('syncStatus', (status) => seen.push(status));
-      const id = await recordAndClose(services, 150);
+      const id = await recordEdits(services, 150);
+      // While the interview runs, chunks go up and the page hears of them...
+      await waitFor(() => seen.find((status) => status.sessionId === id && status.state === 'syncing' && status.objectsUploaded > 0), 'a syncing status with a chunk uploaded');
+      // ...and once it is closed, of the recording stored.
+      await services.sessions.closeSession(id, 'COMPLETED');
       const synced = await waitFor(() => seen.find((status) => status.sessionId === id && status.state === 'synced'), 'a synced status');
-      expect(synced).toMatchObject({ pendingEvents: 0, syncedAt: expect.any(String) });
-      expect(seen.some((status) => status.sessionId === id && status.state === 'syncing')).toBe(true);
+      expect(synced).toMatchObject({ pendingEvents: 0, objectsUploaded: 1, objectsTotal: 1, syncedAt: expect.any(String) });
       const session = await services.sessions.getSession(id);
       expect(session.syncState).toBe('SYNCED');
       expect(await api.sync.getSyncStatus(id)).toMatchObject({ state: 'synced' });
