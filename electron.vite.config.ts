@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
-import type { Plugin } from 'vite';
+import { normalizePath, runnerImport, type Plugin } from 'vite';
 
 /**
  * electron-vite expects src/main, src/preload and src/renderer; our folders are electron/
@@ -29,6 +30,40 @@ function monacoWorkersWithoutEveryContribution(): Plugin {
   };
 }
 
+/**
+ * Replaces each of `files` with its exports as literals, evaluated in Node at build time: for a
+ * module whose exports are plain data derived from code the page should not run. The file is
+ * imported as it is (tests and the main side import it the same way), so its value is derived,
+ * never listed a second time. Export values must be JSON; anything else fails the build.
+ */
+export function evaluatedAtBuildTime(files: readonly string[]): Plugin {
+  const ids = new Set(files.map((file) => normalizePath(file)));
+  return {
+    name: 'interviewlm:evaluated-at-build-time',
+    enforce: 'pre',
+    async load(id) {
+      if (!ids.has(id)) return null;
+      const { module, dependencies } = await runnerImport<Record<string, unknown>>(id);
+      // In watch mode, a change to the module or to anything it imports (the contract) rebuilds it.
+      for (const dependency of dependencies) this.addWatchFile(dependency);
+      return Object.entries(module)
+        .map(([name, value]) => {
+          const json = JSON.stringify(value);
+          if (json === undefined || !isDeepStrictEqual(JSON.parse(json), value)) throw new Error(`${id}: the export ${name} is not plain JSON, so it cannot be evaluated at build time`);
+          return name === 'default' ? `export default ${json};` : `export const ${name} = ${json};`;
+        })
+        .join('\n');
+    },
+  };
+}
+
+/**
+ * The page and the preload build their APIs from the contract's names alone
+ * (shared/ipc/ipcContractNames.ts): evaluated at build time, they reach both as literals, so
+ * neither bundle holds the contract's zod schemas or builds them at start.
+ */
+export const PAGE_MODULES_EVALUATED_AT_BUILD_TIME = [fromRoot('shared/ipc/ipcContractNames.ts')];
+
 export default defineConfig({
   main: {
     build: {
@@ -43,6 +78,7 @@ export default defineConfig({
     },
   },
   preload: {
+    plugins: [evaluatedAtBuildTime(PAGE_MODULES_EVALUATED_AT_BUILD_TIME)],
     build: {
       // A sandboxed preload can require only 'electron' and a few built-ins: it must be one
       // self-contained CommonJS file, with zod and shared/ bundled in.
@@ -55,7 +91,7 @@ export default defineConfig({
   },
   renderer: {
     root: fromRoot('renderer'),
-    plugins: [react(), monacoWorkersWithoutEveryContribution()],
+    plugins: [react(), monacoWorkersWithoutEveryContribution(), evaluatedAtBuildTime(PAGE_MODULES_EVALUATED_AT_BUILD_TIME)],
     build: {
       // Monaco is megabytes of script: minified, the page parses it faster at start.
       minify: true,

@@ -8,7 +8,8 @@ import { AppError } from '../../shared/errors';
 import { createIpcBridge, type IpcBridge } from '../../shared/ipc/bridge';
 import { eventChannelName, type IpcResult } from '../../shared/ipc/channel';
 import type { ClientTransport } from '../../shared/ipc/client';
-import { ipcContract, type InterviewLmContract } from '../../shared/ipc/contract';
+import type { InterviewLmContract } from '../../shared/ipc/contract';
+import { ipcContractNames } from '../../shared/ipc/ipcContractNames';
 
 /** The global the page finds the API on: `window.interviewlm` (renderer/src/env.d.ts). */
 export const API_GLOBAL_NAME = 'interviewlm';
@@ -52,9 +53,13 @@ export function ipcRendererTransport(ipcRenderer: IpcRendererLike): ClientTransp
   };
 }
 
-/** Builds the contract's bridge over ipcRenderer and exposes it as `window.interviewlm`. */
+/**
+ * Builds the contract's bridge over ipcRenderer and exposes it as `window.interviewlm`. From
+ * the contract's names, as the page's client: the main side validates every call, and the
+ * preload runs before the page, so it builds none of the contract's schemas either.
+ */
 export function exposeInterviewLmApi(contextBridge: ContextBridgeLike, ipcRenderer: IpcRendererLike): IpcBridge<InterviewLmContract> {
-  const bridge = createIpcBridge(ipcContract, ipcRendererTransport(ipcRenderer));
+  const bridge = createIpcBridge(ipcContractNames, ipcRendererTransport(ipcRenderer));
   contextBridge.exposeInMainWorld(API_GLOBAL_NAME, bridge);
   return bridge;
 }

@@ -6,7 +6,7 @@ import './bundledMonaco';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createIpcClient } from '../../shared/ipc/client';
-import { ipcContract } from '../../shared/ipc/contract';
+import { ipcContractNames } from '../../shared/ipc/ipcContractNames';
 import { App } from './App';
 import { createInterviewLmClient, type InterviewLmClient } from './interviewLmClient';
 import { WebSocketTransport, readShellSecret } from './webSocketTransport';
@@ -18,7 +18,7 @@ import './styles.css';
  */
 function connect(): InterviewLmClient | null {
   if (window.interviewlm) return createInterviewLmClient(window.interviewlm);
-  if (readShellSecret(location)) return createIpcClient(ipcContract, new WebSocketTransport({ WebSocket, location }));
+  if (readShellSecret(location)) return createIpcClient(ipcContractNames, new WebSocketTransport({ WebSocket, location }));
   return null;
 }
 

@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import { Emitter, type Disposer } from '../../shared/event';
 import type { IpcResult } from '../../shared/ipc/channel';
 import type { ClientTransport } from '../../shared/ipc/client';
-import { CLIENT_ID_QUERY_PARAMETER, ClientIdSchema, IPC_WEBSOCKET_PATH, SECRET_FRAGMENT_PARAMETER, parseServerMessage, secretSubprotocol } from '../../shared/ipc/webSocketProtocol';
+import { CLIENT_ID_PATTERN, CLIENT_ID_QUERY_PARAMETER, IPC_WEBSOCKET_PATH, SECRET_FRAGMENT_PARAMETER, parseServerMessage, secretSubprotocol } from '../../shared/ipc/webSocketProtocol';
 
 /**
  * The page's side of the browser shell (electron/browserShell): the IPC contract over one
@@ -91,9 +92,14 @@ export class WebSocketTransport implements ClientTransport {
 
   /** Connects at once; throws if the page's URL carries no secret. */
   constructor(private readonly options: WebSocketTransportOptions) {
+    // The page's CSP allows no eval, and zod probes for it (new Function) before its first
+    // parse, which the page then reports as a violation: this page's frames are small, so
+    // zod's compiled fast path buys nothing.
+    z.config({ jitless: true });
     const secret = readShellSecret(options.location);
     if (!secret) throw new Error(`This page needs the address the browser shell printed, including #${SECRET_FRAGMENT_PARAMETER}=...`);
-    this.clientId = ClientIdSchema.parse(options.clientId ?? randomClientId());
+    this.clientId = options.clientId ?? randomClientId();
+    if (!CLIENT_ID_PATTERN.test(this.clientId)) throw new Error(`"${this.clientId}" is not a client id: 16-64 of A-Z, a-z, 0-9, _ and -`);
     this.url = `${options.location.protocol === 'https:' ? 'wss' : 'ws'}://${options.location.host}${IPC_WEBSOCKET_PATH}?${CLIENT_ID_QUERY_PARAMETER}=${this.clientId}`;
     this.protocol = secretSubprotocol(secret);
     this.newCallId = options.newCallId ?? randomCallId;

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { listChannels, type EventPayloadOf, type IpcContract, type IpcResult, type RequestArgs, type ResponseOf } from './channel';
+import { contractNames, listChannelNames, type EventPayloadOf, type IpcContract, type IpcContractNames, type IpcResult, type RequestArgs, type ResponseOf } from './channel';
 import { deriveApi, type ClientTransport } from './client';
 
 /**
@@ -17,15 +17,15 @@ export type IpcBridge<K extends IpcContract> = {
   on<E extends keyof K['events'] & string>(eventName: E, listener: (payload: EventPayloadOf<K['events'][E]>) => void): () => void;
 };
 
-/** Builds the bridge object from the contract over a transport (the preload uses ipcRenderer). */
-export function createIpcBridge<K extends IpcContract>(contract: K, transport: ClientTransport): IpcBridge<K> {
-  return deriveApi(contract, transport, (name) => (...args) => transport.invoke(name, args)) as IpcBridge<K>;
+/** Builds the bridge object from the contract (or its names) over a transport (the preload uses ipcRenderer). */
+export function createIpcBridge<K extends IpcContract>(contract: K | IpcContractNames<K>, transport: ClientTransport): IpcBridge<K> {
+  return deriveApi(contractNames(contract), transport, (name) => (...args) => transport.invoke(name, args)) as IpcBridge<K>;
 }
 
-/** The page-side transport over an exposed bridge, for `createIpcClient`. */
-export function bridgeTransport<K extends IpcContract>(contract: K, bridge: IpcBridge<K>): ClientTransport {
+/** The page-side transport over an exposed bridge, for `createIpcClient`; the contract's names are enough. */
+export function bridgeTransport<K extends IpcContract>(contract: K | IpcContractNames<K>, bridge: IpcBridge<K>): ClientTransport {
   const functions = new Map<string, (...args: unknown[]) => Promise<IpcResult>>();
-  for (const { name, namespace, method } of listChannels(contract)) {
+  for (const { name, namespace, method } of listChannelNames(contractNames(contract))) {
     const group = (bridge as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<IpcResult>>>)[namespace];
     const fn = group?.[method];
     if (fn) functions.set(name, fn);

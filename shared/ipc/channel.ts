@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorPayload } from '../errors';
+import { onFirstUse } from './onFirstUse';
 
 /**
  * The building blocks of an IPC contract. A contract is data: every transport, the
@@ -68,19 +69,50 @@ export function listChannels(contract: IpcContract): { name: string; namespace: 
   );
 }
 
+/**
+ * A contract's names without its schemas: each namespace's methods, and the event streams.
+ * It is all a caller's API is built from (`createIpcClient`, `createIpcBridge`), so a page can
+ * have one without building a single schema (shared/ipc/ipcContractNames.ts). Plain JSON.
+ */
+export interface IpcContractNames<K extends IpcContract = IpcContract> {
+  /** Each namespace's method names, in the contract's order. */
+  channels: { [Namespace in keyof K['channels'] & string]: (keyof K['channels'][Namespace] & string)[] };
+  /** The event streams' names, in the contract's order. */
+  events: (keyof K['events'] & string)[];
+}
+
+/** The names of a contract's channels and event streams; names passed in are returned as they are. */
+export function contractNames<K extends IpcContract>(contract: K | IpcContractNames<K>): IpcContractNames<K> {
+  // Names list their events in an array; a contract maps each event to its spec.
+  if (Array.isArray(contract.events)) return contract as IpcContractNames<K>;
+  const { channels, events } = contract as K;
+  return {
+    channels: Object.fromEntries(Object.entries(channels).map(([namespace, methods]) => [namespace, Object.keys(methods)])),
+    events: Object.keys(events),
+  } as IpcContractNames<K>;
+}
+
+/** Every channel `names` holds, with its wire name, in the order `listChannels` gives the contract's. */
+export function listChannelNames(names: IpcContractNames): { name: string; namespace: string; method: string }[] {
+  return Object.entries(names.channels).flatMap(([namespace, methods]) => methods.map((method) => ({ name: channelName(namespace, method), namespace, method })));
+}
+
 /** What every invocation resolves with, on every transport: errors travel as data. */
 export type IpcResult<T = unknown> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
 
-export const ErrorPayloadSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  message: z.string(),
-  details: z.unknown().optional(),
-});
+/** An `ErrorPayload` as a transport that validates it checks it; built on first use (the page loads this module at start). */
+export const errorPayloadSchema = onFirstUse(() =>
+  z.object({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+);
 
-export const IpcResultSchema = z.union([
-  z.object({ ok: z.literal(true), value: z.unknown() }),
-  z.object({ ok: z.literal(false), error: ErrorPayloadSchema }),
-]);
+/** An `IpcResult` as a transport that validates it checks it; built on first use. */
+export const ipcResultSchema = onFirstUse(() =>
+  z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: errorPayloadSchema() })]),
+);
 
 /** The arguments a caller passes to a channel. */
 export type RequestArgs<C extends ChannelSpec> = z.input<C['request']>;

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { IpcResultSchema, type IpcResult } from './channel';
+import { ipcResultSchema, type IpcResult } from './channel';
+import { onFirstUse } from './onFirstUse';
 
 /**
  * The wire format of the browser shell: the IPC contract carried as JSON text frames over one
  * WebSocket. Both ends parse every frame with these schemas. The contract itself is not
  * repeated here: a frame names a channel by its wire name and the router validates the rest.
+ * The page loads this module at start, so each schema is built on its first use (the page's
+ * first frame from the shell), not when the module loads.
  */
 
 /** Where the shell accepts the WebSocket upgrade. */
@@ -31,7 +34,7 @@ export const SECRET_PATTERN = /^[0-9a-f]{64}$/;
 export const CLIENT_ID_QUERY_PARAMETER = 'client';
 
 /** What a page's client id looks like. */
-export const ClientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** The client id in an upgrade request's URL (path and query), or null when it is missing or malformed. */
 export function clientIdOf(requestUrl: string): string | null {
@@ -42,8 +45,8 @@ export function clientIdOf(requestUrl: string): string | null {
     .split('&')
     .filter((pair) => pair.startsWith(`${CLIENT_ID_QUERY_PARAMETER}=`))
     .map((pair) => pair.slice(CLIENT_ID_QUERY_PARAMETER.length + 1));
-  const parsed = ClientIdSchema.safeParse(values.length === 1 ? values[0] : undefined);
-  return parsed.success ? parsed.data : null;
+  const id = values.length === 1 ? values[0]! : '';
+  return CLIENT_ID_PATTERN.test(id) ? id : null;
 }
 
 /** The close code (RFC 6455 "policy violation") for a frame that breaks this protocol. */
@@ -59,48 +62,54 @@ export function secretSubprotocol(secret: string): string {
  * verbatim when the call is resent after a reconnect, so the server can answer a repeat from
  * its memory instead of running it twice.
  */
-export const InvokeMessageSchema = z.strictObject({
-  type: z.literal('invoke'),
-  id: z.string().min(1).max(128),
-  channel: z.string().min(1).max(200),
-  // Contract tuples are short; the bound keeps a hostile frame from costing anything.
-  args: z.array(z.unknown()).max(32),
-});
-export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
+export const invokeMessageSchema = onFirstUse(() =>
+  z.strictObject({
+    type: z.literal('invoke'),
+    id: z.string().min(1).max(128),
+    channel: z.string().min(1).max(200),
+    // Contract tuples are short; the bound keeps a hostile frame from costing anything.
+    args: z.array(z.unknown()).max(32),
+  }),
+);
+export type InvokeMessage = z.infer<ReturnType<typeof invokeMessageSchema>>;
 
 /** Every message a client may send. */
-export const ClientMessageSchema = InvokeMessageSchema;
-export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export const clientMessageSchema = invokeMessageSchema;
+export type ClientMessage = z.infer<ReturnType<typeof clientMessageSchema>>;
 
 /** Server → client: the outcome of the invoke with the same `id`, errors as data. */
-export const ResultMessageSchema = z.strictObject({
-  type: z.literal('result'),
-  id: z.string().min(1).max(128),
-  result: IpcResultSchema,
-});
+export const resultMessageSchema = onFirstUse(() =>
+  z.strictObject({
+    type: z.literal('result'),
+    id: z.string().min(1).max(128),
+    result: ipcResultSchema(),
+  }),
+);
 
 /** Server → client: a contract event, pushed to every connected page. */
-export const EventMessageSchema = z.strictObject({
-  type: z.literal('event'),
-  event: z.string().min(1).max(200),
-  payload: z.unknown(),
-});
+export const eventMessageSchema = onFirstUse(() =>
+  z.strictObject({
+    type: z.literal('event'),
+    event: z.string().min(1).max(200),
+    payload: z.unknown(),
+  }),
+);
 
 /** Every message a server may send. */
-export const ServerMessageSchema = z.discriminatedUnion('type', [ResultMessageSchema, EventMessageSchema]);
+export const serverMessageSchema = onFirstUse(() => z.discriminatedUnion('type', [resultMessageSchema(), eventMessageSchema()]));
 
 /** A server message as the client handles it; `result` typed as the transports' `IpcResult`. */
 export type ServerMessage = { type: 'result'; id: string; result: IpcResult } | { type: 'event'; event: string; payload: unknown };
 
 /** Parses one text frame from a client; null when it is not JSON or not a client message. */
 export function parseClientMessage(text: string): ClientMessage | null {
-  const parsed = ClientMessageSchema.safeParse(parseJson(text));
+  const parsed = clientMessageSchema().safeParse(parseJson(text));
   return parsed.success ? parsed.data : null;
 }
 
 /** Parses one text frame from the server; null when it is not JSON or not a server message. */
 export function parseServerMessage(text: string): ServerMessage | null {
-  const parsed = ServerMessageSchema.safeParse(parseJson(text));
+  const parsed = serverMessageSchema().safeParse(parseJson(text));
   return parsed.success ? (parsed.data as ServerMessage) : null;
 }
 

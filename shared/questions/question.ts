@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { FunctionTestCaseSchema } from '../execution/testCases';
+import { QUESTION_LANGUAGES } from './questionLanguages';
+
+export { QUESTION_LANGUAGES, entryFor, type QuestionLanguage } from './questionLanguages';
 
 /** The seed's difficulty levels. */
 export const DIFFICULTIES = ['EASY', 'MEDIUM', 'HARD'] as const;
 export const DifficultySchema = z.enum(DIFFICULTIES);
 export type Difficulty = z.infer<typeof DifficultySchema>;
 
-/** The languages every question is written for: each has starter code and a reference solution in all three. */
-export const QUESTION_LANGUAGES = ['javascript', 'typescript', 'python'] as const;
+/** One of QUESTION_LANGUAGES. */
 export const QuestionLanguageSchema = z.enum(QUESTION_LANGUAGES);
-export type QuestionLanguage = z.infer<typeof QuestionLanguageSchema>;
 
 const SourceSchema = z.string().min(1).max(20_000);
 const PerLanguageSchema = z.strictObject({ javascript: SourceSchema, typescript: SourceSchema, python: SourceSchema });
@@ -54,11 +55,6 @@ export const QuestionSchema = QuestionBodySchema.extend({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'must be 3-64 characters of a-z, 0-9 and -'),
 }).superRefine(checkCases);
 export type Question = z.infer<typeof QuestionSchema>;
-
-/** The entry function's name in a language. */
-export function entryFor(question: Pick<Question, 'entry' | 'entryPython'>, language: QuestionLanguage): string {
-  return language === 'python' ? (question.entryPython ?? question.entry) : question.entry;
-}
 
 /**
  * A question as the renderer may see it: no reference solution, and of the cases only the

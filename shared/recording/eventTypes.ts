@@ -62,14 +62,7 @@ export const CANDIDATE_EVENT_TYPES = Object.keys(CANDIDATE_EVENT_DATA) as Candid
 export const SERVICE_EVENT_TYPES = Object.keys(SERVICE_EVENT_DATA) as ServiceEventType[];
 export const EVENT_TYPES: readonly EventType[] = [...CANDIDATE_EVENT_TYPES, ...SERVICE_EVENT_TYPES];
 
-/** Event types that need a `fileId`, because replay attributes them to a file. */
-export const FILE_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
-  'code_edit',
-  'file_created',
-  'file_renamed',
-  'file_deleted',
-  'code_snapshot',
-]);
+export { FILE_EVENT_TYPES } from './fileEventTypes';
 
 export function isCandidateEventType(type: string): type is CandidateEventType {
   return Object.hasOwn(CANDIDATE_EVENT_DATA, type);

@@ -18,10 +18,7 @@ export type MaskedSecret = z.infer<typeof MaskedSecretSchema>;
 /** Secrets shorter than this show no characters at all: four of a short one would give too much away. */
 export const MIN_LENGTH_TO_SHOW_LAST_FOUR = 16;
 
-/** How a secret is shown on the screen: bullets, then its last four characters when the page has them. */
-export function maskedSecretText(secret: MaskedSecret): string {
-  return `••••${secret.lastFour ?? ''}`;
-}
+export { maskedSecretText } from './maskedSecretText';
 
 /** A secret setting: the value in use and where it comes from, and the saved value (which the environment may override). */
 export const SecretSettingViewSchema = z.object({

@@ -47,6 +47,12 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
     services = createServices(config, { syncSettings: { pollIntervalMs: 200, chunkIntervalMs: 1_000, initialRetryDelayMs: 50, maxRetryDelayMs: 200, halfOpenAfterMs: 500 }, pickQuestion: () => 0 });
     app = await startBrowserShellFixture(services, rendered.rendererDir);
     ({ page, requests } = await loopbackOnlyContext(app.browser));
+    // The page's CSP allows no eval: anything that tries it (zod's JIT probe, say) is reported here.
+    await page.addInitScript(() => {
+      const page = globalThis as unknown as { __cspViolations: string[]; addEventListener(type: string, listener: (event: { violatedDirective: string; sourceFile: string }) => void): void };
+      page.__cspViolations = [];
+      page.addEventListener('securitypolicyviolation', (event) => page.__cspViolations.push(`${event.violatedDirective} in ${event.sourceFile}`));
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -78,6 +84,8 @@ describe.skipIf(!chromiumAvailable())(`a whole interview in Chromium (${CHROMIUM
     // Nothing left 127.0.0.1: Monaco, its workers and everything else came from the app.
     expect(requests.offLoopback).toEqual([]);
     expect(requests.all.length).toBeGreaterThan(3);
+    // And nothing in the page broke its content security policy.
+    expect(await page.evaluate(() => (globalThis as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
   }, 240_000);
 
   it('a reload mid-interview loses no keystroke and carries on in the same session', async () => {

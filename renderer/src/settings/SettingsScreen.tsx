@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
-import { maskedSecretText, type SettingsUpdate, type SettingsView } from '../../../shared/settings/settings';
+import type { SettingsUpdate, SettingsView } from '../../../shared/settings/settings';
+import { maskedSecretText } from '../../../shared/settings/maskedSecretText';
 import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';
 import { describeSavedSettings, describeSettingsError, settingsUpdateFrom, storageFormFrom, type StorageForm } from './settingsForm';

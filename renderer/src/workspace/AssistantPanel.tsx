@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { MAX_CHAT_MESSAGE_LENGTH, type ChatContext } from '../../../shared/ai/chat';
+import type { ChatContext } from '../../../shared/ai/chat';
+import { MAX_CHAT_MESSAGE_LENGTH } from '../../../shared/ai/chatLimits';
 import type { InterviewLmClient } from '../interviewLmClient';
 import type { EditorRecorder } from '../recording/editorRecorder';
 import { renderMarkdown } from './markdown';

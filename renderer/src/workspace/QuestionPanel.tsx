@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { entryFor, type AssignedPublicQuestion } from '../../../shared/questions/question';
+import type { AssignedPublicQuestion } from '../../../shared/questions/question';
+import { entryFor } from '../../../shared/questions/questionLanguages';
 import { renderMarkdown } from './markdown';
 
 /** Function arguments as the candidate would write them: `[1, 2], 3`. */

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MAX_CONTEXT_CODE_LENGTH, MAX_PROBLEM_DESCRIPTION_LENGTH, type ChatContext } from '../../../shared/ai/chat';
+import type { ChatContext } from '../../../shared/ai/chat';
+import { MAX_CONTEXT_CODE_LENGTH, MAX_PROBLEM_DESCRIPTION_LENGTH } from '../../../shared/ai/chatLimits';
 import type { ExecutionResult, LanguageAvailability } from '../../../shared/execution/testCases';
-import { QUESTION_LANGUAGES, type QuestionLanguage } from '../../../shared/questions/question';
+import { QUESTION_LANGUAGES, type QuestionLanguage } from '../../../shared/questions/questionLanguages';
 import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';
 import { SettingsButton } from '../settings/SettingsScreen';

@@ -1,4 +1,4 @@
-import { QUESTION_LANGUAGES, type QuestionLanguage } from '../../../shared/questions/question';
+import { QUESTION_LANGUAGES, type QuestionLanguage } from '../../../shared/questions/questionLanguages';
 
 /** What a file can be: one of the question languages, or plain text (notes, scratch). */
 export type FileLanguage = QuestionLanguage | 'plaintext';

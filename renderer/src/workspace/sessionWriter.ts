@@ -1,6 +1,6 @@
 import { AppError, isAppError } from '../../../shared/errors';
 import { Emitter, type Disposer, type Event } from '../../../shared/event';
-import { FILE_EVENT_TYPES } from '../../../shared/recording/eventTypes';
+import { FILE_EVENT_TYPES } from '../../../shared/recording/fileEventTypes';
 import type { Session } from '../../../shared/recording/session';
 import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { MAX_CHAT_MESSAGES, type ChatContext, type ChatMessage } from '../../../shared/ai/chat';
+import type { ChatContext, ChatMessage } from '../../../shared/ai/chat';
+import { MAX_CHAT_MESSAGES } from '../../../shared/ai/chatLimits';
 import type { EventPayloadOf } from '../../../shared/ipc/channel';
 import type { InterviewLmContract } from '../../../shared/ipc/contract';
 import { describeError } from '../describeError';
