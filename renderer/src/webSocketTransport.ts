@@ -92,9 +92,10 @@ export class WebSocketTransport implements ClientTransport {
 
   /** Connects at once; throws if the page's URL carries no secret. */
   constructor(private readonly options: WebSocketTransportOptions) {
-    // The page's CSP allows no eval, and zod probes for it (new Function) before its first
-    // parse, which the page then reports as a violation: this page's frames are small, so
-    // zod's compiled fast path buys nothing.
+    // The page's CSP allows no eval, and zod probes for it (new Function) as it builds an
+    // object schema, which the page then reports as a violation. This must run before any is
+    // built: the page builds its schemas on first use (onFirstUse), after this. The frames are
+    // small, so zod's compiled fast path would buy nothing here.
     z.config({ jitless: true });
     const secret = readShellSecret(options.location);
     if (!secret) throw new Error(`This page needs the address the browser shell printed, including #${SECRET_FRAGMENT_PARAMETER}=...`);

@@ -6,6 +6,7 @@ import { PAGE_MODULES_EVALUATED_AT_BUILD_TIME } from '../../electron.vite.config
 
 const ROOT = join(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'renderer/src/main.tsx');
+const PRELOAD_ENTRY = join(ROOT, 'electron/preload/index.ts');
 
 /** The specifiers `file` imports for their values (static, re-exported or dynamic), not those it imports only for types. */
 function valueImports(file: string): string[] {
@@ -39,13 +40,13 @@ function resolveOurs(importer: string, specifier: string): string | null {
 }
 
 /**
- * Every module of ours the page loads as it starts, from main.tsx through every value import,
+ * Every module of ours the page (or the preload, from its entry) loads as it starts, from main.tsx through every value import,
  * dynamic ones too (Monaco's set-up loads at once). A module the build evaluates at build time
  * ships as literals and imports nothing.
  */
-function pageModules(): string[] {
+function pageModules(entry = ENTRY): string[] {
   const replaced = new Set(PAGE_MODULES_EVALUATED_AT_BUILD_TIME.map((file) => resolve(file)));
-  const seen = new Set<string>([ENTRY]);
+  const seen = new Set<string>([entry]);
   for (const file of seen) {
     if (replaced.has(file)) continue;
     for (const specifier of valueImports(file)) {
@@ -64,6 +65,13 @@ describe('the page as it starts', () => {
 
   it('loads the IPC contract for its types only: the client is built from its names', () => {
     const modules = pageModules().map((file) => relative(ROOT, file));
+    expect(modules).toContain('shared/ipc/ipcContractNames.ts');
+    expect(modules).not.toContain('shared/ipc/contract.ts');
+  });
+
+  it('runs after a preload that builds its bridge from the names too, not the contract', () => {
+    const modules = pageModules(PRELOAD_ENTRY).map((file) => relative(ROOT, file));
+    expect(modules).toContain('electron/preload/exposeApi.ts');
     expect(modules).toContain('shared/ipc/ipcContractNames.ts');
     expect(modules).not.toContain('shared/ipc/contract.ts');
   });

@@ -56,14 +56,13 @@ export class SegmentSealer {
    * close queries them again. Two hours of interview are ~250 KB.
    */
   private readonly sealedSegments = new Map<string, SealedSegment[]>();
-  private readonly readEvents: EventRangeReader;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly settings: SegmentSettings = DEFAULT_SEGMENT_SETTINGS,
-  ) {
-    this.readEvents = eventRangeReader(db);
-  }
+    /** How it reads the events it seals (the engine shares its own). */
+    private readonly readEvents: EventRangeReader = eventRangeReader(db),
+  ) {}
 
   /** Seals every full segment of committed events (up to `lastSeq`), then merges level-0 runs. */
   sealCommitted(sessionId: string, lastSeq: number): void {

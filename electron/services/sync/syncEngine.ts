@@ -49,6 +49,12 @@ export interface SyncSettings extends SegmentSettings {
   halfOpenAfterMs: number;
   /** How often the worker looks for committed events to ship. */
   pollIntervalMs: number;
+  /**
+   * A close whose upload (and server check) is still going after this long reports "syncing"
+   * (the final sync's progress); one done sooner goes straight to "synced", without a flash of
+   * the other or the work of building a status while its request is in flight.
+   */
+  closeSyncingStatusAfterMs: number;
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
@@ -60,6 +66,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   breakerThreshold: 5,
   halfOpenAfterMs: 15_000,
   pollIntervalMs: 1_000,
+  closeSyncingStatusAfterMs: 100,
   ...DEFAULT_SEGMENT_SETTINGS,
 };
 
@@ -84,13 +91,6 @@ export interface ManifestReconciler {
 /** Rounds of "send the manifest, re-upload what is missing" before a pass gives up on a session. */
 const MAX_SERVER_ROUNDS = 3;
 
-/**
- * A close still uploading after this long reports "syncing" (the final sync's progress); one
- * done sooner goes straight to "synced", without a flash of the other or the work of building
- * a status while its request is in flight.
- */
-const CLOSE_SYNCING_STATUS_AFTER_MS = 100;
-
 export interface SyncEngineDeps {
   db: SqliteDatabase;
   store: SyncObjectStore;
@@ -110,8 +110,9 @@ function isTransient(error: Error): boolean {
 }
 
 /**
- * Every statement the engine runs, by name; compiled once, when the engine is built, so no
- * pass (a close least of all) waits on SQLite's compiler.
+ * The engine's own statements, by name (it reads events through `eventRangeReader`, shared
+ * with its sealer); compiled once, when the engine is built, so no pass (a close least of
+ * all) waits on SQLite's compiler.
  */
 const SQL = {
   unsyncedSessions: "SELECT * FROM sessions WHERE sync_state != 'SYNCED' ORDER BY started_at",
@@ -162,8 +163,8 @@ export class SyncEngine {
     }
     this.settings = { ...DEFAULT_SYNC_SETTINGS, ...deps.settings };
     this.now = deps.now ?? Date.now;
-    this.sealer = new SegmentSealer(deps.db, this.settings);
     this.readEvents = eventRangeReader(deps.db);
+    this.sealer = new SegmentSealer(deps.db, this.settings, this.readEvents);
     this.statements = Object.fromEntries(Object.entries(SQL).map(([name, source]) => [name, deps.db.prepare(source)])) as Record<keyof typeof SQL, Statement>;
     const transient = handleWhen(isTransient);
     const retryPolicy = retry(transient, {
@@ -293,38 +294,35 @@ export class SyncEngine {
     const manifest = this.manifest(session, recording, key);
     const metadata = this.recordingMetadata(session, recording, manifest);
     const manifestInRecording = session.last_seq > 0 && MANIFEST_METADATA_NAME in metadata;
-    const recorded = session.last_seq > 0 ? this.putRecording(key, recording, metadata) : null;
-    const puts = Promise.all([recorded, manifestInRecording ? null : this.putManifest(session, prefix, manifest)]);
+    const recordingPut = session.last_seq > 0 ? this.putRecording(key, recording, metadata) : null;
+    const puts = Promise.all([recordingPut, manifestInRecording ? null : this.putManifest(session, prefix, manifest)]);
     // Not when retrying through an outage either, which would flap offline/syncing.
-    const syncingStatus = this.lastState.get(session.id) === 'offline' ? null : setTimeout(() => this.emit(session, 'syncing', null), CLOSE_SYNCING_STATUS_AFTER_MS);
-    let etag: string | null;
+    const syncingStatus =
+      this.lastState.get(session.id) === 'offline' ? null : setTimeout(() => this.emit(session, 'syncing', null), this.settings.closeSyncingStatusAfterMs);
+    let syncedAt: number;
     try {
-      [etag] = await puts;
+      const [etag] = await puts;
+      if (this.deps.server) {
+        if (recordingPut) this.recordStoredRecording(session, key, recording, etag);
+        await this.reconcileWithServer(session, key, recording, metadata, manifest, this.deps.server);
+        syncedAt = this.now();
+        this.statement('markSynced').run(syncedAt, session.id);
+      } else {
+        syncedAt = this.now();
+        // One commit: the stored recording and the state it puts the session in.
+        this.deps.db.transaction(() => {
+          if (recordingPut) this.recordStoredRecording(session, key, recording, etag);
+          this.statement('markSynced').run(syncedAt, session.id);
+        })();
+      }
     } finally {
       if (syncingStatus) clearTimeout(syncingStatus);
-    }
-    const syncedAt = this.now();
-    const markSynced = () =>
-      this.statement('markSynced').run(syncedAt, session.id);
-    const recordStored = () => {
-      if (recorded) this.record(session.id, key, 'recording', 1, session.last_seq, session.last_seq, recording, etag);
-    };
-    if (this.deps.server) {
-      recordStored();
-      await this.reconcileWithServer(session, key, recording, metadata, manifest, this.deps.server);
-      markSynced();
-    } else {
-      // One commit: the stored recording and the state it puts the session in.
-      this.deps.db.transaction(() => {
-        recordStored();
-        markSynced();
-      })();
     }
     this.lastChunkAt.delete(session.id);
     // Built from what was just written rather than read back: this runs while the close is timed.
     const synced: SessionRow = { ...session, sync_state: 'SYNCED', synced_at: syncedAt, storage_cleaned_at: null };
     this.lastState.delete(session.id);
-    this.deps.onStatus?.(this.syncedStatus(synced, recorded ? recording.compressedSize : null, null));
+    this.deps.onStatus?.(this.syncedStatus(synced, recordingPut ? recording.compressedSize : null, null));
     await this.cleanUp(synced, manifest);
   }
 
@@ -398,6 +396,11 @@ export class SyncEngine {
     return withEmbeddedManifest(metadata, manifest);
   }
 
+  /** Notes the consolidated recording as stored, with the ETag storage answered for it. */
+  private recordStoredRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, etag: string | null): void {
+    this.record(session.id, key, 'recording', 1, session.last_seq, session.last_seq, recording, etag);
+  }
+
   /** Puts the consolidated recording; returns the ETag storage answered. */
   private putRecording(key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<string | null> {
     return this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 });
@@ -453,8 +456,7 @@ export class SyncEngine {
       }
       const unknown = missing.find((name) => name !== key);
       if (unknown !== undefined) throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${unknown} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key: unknown });
-      const etag = await this.putRecording(key, recording, metadata);
-      this.record(session.id, key, 'recording', 1, session.last_seq, session.last_seq, recording, etag);
+      this.recordStoredRecording(session, key, recording, await this.putRecording(key, recording, metadata));
     }
   }
 
@@ -562,7 +564,7 @@ export class SyncEngine {
       // Once synced, what counts is the recording: the chunks are on their way out.
       objectsUploaded: synced ? (totals.recordings ?? 0) : totals.objects,
       // A closed session needs no more chunks: its recording covers every event.
-      objectsTotal: synced ? (totals.recordings ?? 0) : closed ? chunksHeld + 1 : Math.max(chunksHeld, chunksNeeded),
+      objectsTotal: synced ? (totals.recordings ?? 0) : closed ? chunksHeld + (session.last_seq > 0 ? 1 : 0) : Math.max(chunksHeld, chunksNeeded),
       bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
       retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
