@@ -4,7 +4,8 @@ import { ipcContract, type InterviewLmContract } from '../../shared/ipc/contract
 import type { Disposer } from '../../shared/event';
 import { AppError } from '../../shared/errors';
 import { redactHiddenCases } from '../../shared/execution/testCases';
-import { publicQuestion, type AssignedPublicQuestion, type QuestionLanguage } from '../../shared/questions/question';
+import { publicQuestion, type AssignedPublicQuestion } from '../../shared/questions/question';
+import type { QuestionLanguage } from '../../shared/questions/questionLanguages';
 import type { AssignedQuestion } from '../services/questions/questionService';
 import type { Services } from '../services/container';
 import type { SettingsService } from '../services/settings/settingsService';

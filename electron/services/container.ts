@@ -19,7 +19,7 @@ import { localRuntimes } from './execution/localRuntimes';
 import { ModalExecutionBackend } from './execution/modal/modalBackend';
 import { ModalSdkClient } from './execution/modal/modalSdkClient';
 import type { Language } from '../../shared/execution/testCases';
-import { entryFor } from '../../shared/questions/question';
+import { entryFor } from '../../shared/questions/questionLanguages';
 import { ApiKeyHolder } from './ai/apiKeyHolder';
 import { ClaudeService } from './ai/claudeService';
 import { QuestionBank } from './questions/questionBank';

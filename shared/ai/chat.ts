@@ -7,7 +7,6 @@ import { MAX_CHAT_MESSAGE_LENGTH, MAX_CHAT_MESSAGES, MAX_CONTEXT_CODE_LENGTH, MA
  * units (`string.length`), as chatLimits.ts explains.
  */
 
-export { MAX_CHAT_MESSAGE_LENGTH, MAX_CHAT_MESSAGES, MAX_CONTEXT_CODE_LENGTH, MAX_PROBLEM_DESCRIPTION_LENGTH } from './chatLimits';
 
 /** Who said a message. */
 export const ChatRoleSchema = z.enum(['user', 'assistant']);

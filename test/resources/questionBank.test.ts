@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../electron/services/container';
-import { QUESTION_LANGUAGES, QuestionSchema, entryFor, type Question } from '../../shared/questions/question';
+import { QuestionSchema, type Question } from '../../shared/questions/question';
+import { QUESTION_LANGUAGES, entryFor } from '../../shared/questions/questionLanguages';
 import { tempServices } from '../helpers/tempServices';
 
 /*

@@ -2,14 +2,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 import type { ExecutionResult } from '../../../shared/execution/testCases';
-import {
-  QUESTION_LANGUAGES,
-  QuestionBodySchema,
-  QuestionDraftSchema,
-  type Difficulty,
-  type QuestionDraft,
-  type QuestionLanguage,
-} from '../../../shared/questions/question';
+import { QuestionBodySchema, QuestionDraftSchema, type Difficulty, type QuestionDraft } from '../../../shared/questions/question';
+import { QUESTION_LANGUAGES, type QuestionLanguage } from '../../../shared/questions/questionLanguages';
 import { describeIssues } from '../../../shared/validation';
 import { currentApiKey, type ApiKeySource } from '../ai/apiKeyHolder';
 

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
-import {
-  DifficultySchema,
-  QuestionLanguageSchema,
-  QuestionSchema,
-  entryFor,
-  type Difficulty,
-  type Question,
-  type QuestionLanguage,
-} from '../../../shared/questions/question';
+import { DifficultySchema, QuestionLanguageSchema, QuestionSchema, type Difficulty, type Question } from '../../../shared/questions/question';
+import { entryFor, type QuestionLanguage } from '../../../shared/questions/questionLanguages';
 import { CandidateIdSchema } from '../../../shared/recording/session';
 import { parseOrThrow } from '../../../shared/validation';
 import type { SqliteDatabase } from '../db/sqlite';

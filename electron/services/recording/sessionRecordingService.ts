@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
 import { Emitter, type Event } from '../../../shared/event';
+import { FILE_EVENT_TYPES } from '../../../shared/recording/fileEventTypes';
 import {
   CANDIDATE_EVENT_DATA,
-  FILE_EVENT_TYPES,
   isCandidateEventType,
   isServiceEventType,
   type EventAck,

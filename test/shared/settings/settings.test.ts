@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AnthropicApiKeySchema, S3BucketNameSchema, S3EndpointSchema, S3RegionSchema, SettingsUpdateSchema, maskedSecretText } from '../../../shared/settings/settings';
+import { maskedSecretText } from '../../../shared/settings/maskedSecretText';
+import { AnthropicApiKeySchema, S3BucketNameSchema, S3EndpointSchema, S3RegionSchema, SettingsUpdateSchema } from '../../../shared/settings/settings';
 
 const valid = (schema: { safeParse(value: unknown): { success: boolean } }, value: unknown) => schema.safeParse(value).success;
 
