@@ -55,7 +55,7 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
   }
 
   /** An engine as the laptop builds it: a presigned-URL store and the server client, both from the config alone. */
-  function laptopEngine(options: { token?: string; reconcileVia?: string; server?: ManifestReconciler; loseFirstRecording?: boolean } = {}) {
+  function laptopEngine(options: { token?: string; reconcileVia?: string; server?: ManifestReconciler; loseFirstRecording?: boolean; settings?: Partial<SyncSettings> } = {}) {
     const client = new SyncServerClient(syncServerOptionsFrom(laptopConfig(options.token))!);
     const reconciler = options.server ?? (options.reconcileVia ? new SyncServerClient(syncServerOptionsFrom(laptopConfig(options.token, options.reconcileVia))!) : client);
     let lose = options.loseFirstRecording ?? false;
@@ -70,7 +70,7 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
         return answer;
       }
     })({ issuer: client });
-    return new SyncEngine({ db: engineDb, store, server: reconciler, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    return new SyncEngine({ db: engineDb, store, server: reconciler, settings: { ...FAST, ...options.settings }, now: () => now, onStatus: (status) => statuses.push(status) });
   }
 
   async function recordSession(eventCount: number): Promise<string> {
@@ -160,6 +160,22 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
     // Refused once for the close's one upload (the recording, carrying its manifest), and not retried: the token will not become valid by asking again.
     expect(requestsFor(id, 'uploadUrls')).toEqual([expect.objectContaining({ status: 401, code: 'unauthorized' })]);
     expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'PENDING' });
+  });
+
+  it('reports a close as syncing while the server is still checking what it holds, not only while uploading', async () => {
+    const id = await recordSession(50);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const client = new SyncServerClient(syncServerOptionsFrom(laptopConfig())!);
+    const slowCheck: ManifestReconciler = {
+      reconcileManifest: async (manifest) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return client.reconcileManifest(manifest);
+      },
+    };
+    // The uploads take well under the threshold on loopback; the check takes twice it.
+    await laptopEngine({ server: slowCheck, settings: { closeSyncingStatusAfterMs: 500 } }).syncNow();
+    expect(statuses.filter((status) => status.sessionId === id).map((status) => status.state)).toEqual(['syncing', 'synced']);
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
   });
 
   it('gives up on a session after a bounded number of checks while the server keeps reporting it incomplete', async () => {
