@@ -51,10 +51,12 @@ import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/typescript/register';
 import 'monaco-editor/languages/definitions/python/register';
 // JavaScript and TypeScript diagnostics and completion, from the TypeScript worker.
-import 'monaco-editor/languages/features/typescript/register';
+import { javascriptDefaults, typescriptDefaults } from 'monaco-editor/languages/features/typescript/register';
 import { startMonacoWorker } from './monacoWorkers';
+import { configureTypeScript } from './configureTypeScript';
 
 globalThis.MonacoEnvironment = { getWorker: (_workerId: string, label: string) => startMonacoWorker(label) };
+configureTypeScript([typescriptDefaults, javascriptDefaults]);
 
 /** The Monaco API as the app uses it; passed down as a prop, so a fake can stand in for tests. */
 export type Monaco = typeof monaco;

@@ -7,13 +7,14 @@ import { CHROMIUM_PATH, chromiumAvailable, loopbackOnlyContext, type RequestLog 
 import { makeTempDir } from '../helpers/tempServices';
 
 /*
- * The editor's language features in real Chromium, through the browser shell: the TypeScript
- * worker (started through renderer/src/monacoWorkers.ts, which the build puts in place of
- * Monaco's own worker module) reports a type error and completes a member list, and every
- * script and worker came from the page's own server.
+ * The editor in real Chromium, through the browser shell: the TypeScript worker (started
+ * through renderer/src/monacoWorkers.ts, which the build puts in place of Monaco's own worker
+ * module) reports a type error against the globals the code runs with and completes a member
+ * list, every script and worker came from the page's own server, and a typed key is in the
+ * editor's lines before the next frame.
  */
 
-describe.skipIf(!chromiumAvailable())(`the editor's languages in Chromium (${CHROMIUM_PATH})`, () => {
+describe.skipIf(!chromiumAvailable())(`the editor in Chromium (${CHROMIUM_PATH})`, () => {
   let rendered: ReturnType<typeof buildRenderer>;
   let temp: ReturnType<typeof makeTempDir>;
   let services: Services;
@@ -53,6 +54,12 @@ describe.skipIf(!chromiumAvailable())(`the editor's languages in Chromium (${CHR
     // A semantic error: only the TypeScript language service knows the string is not a number.
     await editor.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
 
+    // The code runs in Node: console is declared and the DOM is not, so `document` is the
+    // second error (with the DOM's declarations there would be one; without console's, three).
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('console.log(count, document.title);', { delay: 20 });
+    await expect.poll(() => editor.locator('.squiggly-error').count(), { timeout: 30_000 }).toBe(2);
+
     await page.keyboard.press('Enter');
     await page.keyboard.type('Math.', { delay: 20 });
     await page.keyboard.press('ControlOrMeta+Space');
@@ -63,4 +70,42 @@ describe.skipIf(!chromiumAvailable())(`the editor's languages in Chromium (${CHR
     expect(workers.every((url) => new URL(url).origin === new URL(app.shell.url).origin)).toBe(true);
     expect(requests.offLoopback).toEqual([]);
   }, 120_000);
+
+  it("puts each typed key into the editor's lines in the key's own task, before the next frame", async () => {
+    const editor = page.locator('[data-testid="editor"] .monaco-editor');
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.press('Enter');
+    await page.evaluate(() => {
+      // Runs in the page; the tests are compiled without DOM types.
+      const window = globalThis as unknown as {
+        document: { addEventListener(type: string, listener: () => void, capture: boolean): void; querySelector(selector: string): unknown };
+        requestAnimationFrame(callback: () => void): number;
+        MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, boolean>): void };
+        typedKeys: { frameCame: boolean; drawnBeforeFrame: boolean | null }[];
+      };
+      // Per key: whether the lines changed before an animation frame asked for at keydown (in
+      // the capture phase, before the editor sees the key) had come.
+      const keys: typeof window.typedKeys = [];
+      const waiting: typeof window.typedKeys = [];
+      window.document.addEventListener(
+        'keydown',
+        () => {
+          const key = { frameCame: false, drawnBeforeFrame: null as boolean | null };
+          keys.push(key);
+          waiting.push(key);
+          window.requestAnimationFrame(() => (key.frameCame = true));
+        },
+        true,
+      );
+      new window.MutationObserver(() => {
+        for (const key of waiting.splice(0)) key.drawnBeforeFrame = !key.frameCame;
+      }).observe(window.document.querySelector('[data-testid="editor"] .view-lines'), { childList: true, subtree: true, characterData: true });
+      window.typedKeys = keys;
+    });
+    await page.keyboard.type('let typed = 42;', { delay: 40 });
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { typedKeys: { drawnBeforeFrame: boolean | null }[] }).typedKeys.map((key) => key.drawnBeforeFrame)))
+      .toEqual(new Array('let typed = 42;'.length).fill(true));
+  }, 60_000);
 });

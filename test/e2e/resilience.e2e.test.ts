@@ -13,7 +13,8 @@ import { pasteIntoFocused } from './interviewWalk';
 
 /*
  * Bad input, in real Chromium through the browser shell against real services: the socket
- * dropped mid-typing, a second window on the same session, and a 5 MB paste. The page is
+ * dropped mid-typing, a second window on the same session, a 5 MB paste, and an editor whose
+ * script cannot load. The page is
  * built into a temp folder of its own, so this file and interview.e2e.test.ts can build at
  * the same time. Screenshots go to test-results/e2e/.
  */
@@ -224,4 +225,29 @@ describe.skipIf(!chromiumAvailable())(`bad input in Chromium (${CHROMIUM_PATH})`
     expect(await services.sessions.verifySession(sessionId)).toMatchObject({ valid: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'resilience-4-huge-paste.png'), fullPage: true });
   }, 240_000);
+
+  it('an editor that cannot load: Start says so, and the session it began is abandoned, not offered for resumption', async () => {
+    const { context, page } = await newPage();
+    // Monaco's script fails as a broken install's would; the page itself loads.
+    await context.route('**/assets/editor.api-*.js', (route) => route.abort('failed'));
+    await page.goto(shell.url);
+    await page.getByTestId('candidate-input').fill('cand_no_editor');
+    await page.getByTestId('start-button').click();
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 }).toMatch(/\S/);
+    expect(await page.locator(EDITOR).count()).toBe(0);
+    const started = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').all('cand_no_editor');
+    // The session was begun while the editor loaded, and closed once it could not.
+    expect(started).toHaveLength(1);
+    await expect.poll(() => services.sessions.getSession(started[0]!.id).then((session) => session.status), { timeout: 10_000 }).toBe('ABANDONED');
+    await page.screenshot({ path: join(SCREENSHOTS, 'resilience-5-editor-cannot-load.png'), fullPage: true });
+
+    // It is not among the sessions the start screen offers to resume; with the editor back, Start opens a new one.
+    expect((await services.sessions.listInterruptedSessions()).map((session) => session.id)).not.toContain(started[0]!.id);
+    await context.unroute('**/assets/editor.api-*.js');
+    await page.goto(shell.url);
+    await page.getByTestId('candidate-input').fill('cand_no_editor');
+    await page.getByTestId('start-button').click();
+    await page.locator(EDITOR).waitFor({ timeout: 30_000 });
+    expect(services.database.db.prepare('SELECT count(*) AS count FROM sessions WHERE candidate_id = ?').get('cand_no_editor')).toEqual({ count: 2 });
+  }, 120_000);
 });
