@@ -69,34 +69,22 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
     };
   }, [monacoLoaded]);
 
-  /**
-   * Opens the workspace for a session that `begin` starts or resumes; back to Start if it
-   * fails. A session started here that does not open records nothing: it is abandoned, so it
-   * is not offered for resumption.
-   */
+  /** Opens the workspace for a session that `begin` starts or resumes; back to Start if it fails. */
   const open = async (message: string, begin: () => Promise<Session | ClaimedSession>, resumed: boolean) => {
     setScreen({ kind: 'opening', message });
     // A warm-up not yet done would only compete with the real editor now.
     opening.current = true;
     cancelWarmUp.current();
-    // The session and its question are fetched while Monaco may still be loading (Start
-    // pressed as the page opens): only the editor waits for it, not the round trips.
-    const monaco = monacoLoaded();
-    monaco.catch(() => {});
-    let started: Session | null = null;
     try {
+      // Monaco first: if the editor cannot load, no session is started for nothing.
+      const monaco = await monacoLoaded();
       const begun = await begin();
       // A resumed session may be held by another window: it opens behind "Use it here".
       const { session, heldElsewhere } = 'heldElsewhere' in begun ? begun : { session: begun, heldElsewhere: false };
-      if (!resumed) started = session;
       sessionStorage.setItem(CURRENT_SESSION_KEY, session.id);
       setScreen({ kind: 'opening', message: 'Preparing your question…' });
       setScreen({ kind: 'workspace', workspace: await openWorkspace(client, monaco, session, resumed, heldElsewhere) });
     } catch (error) {
-      if (started) {
-        sessionStorage.removeItem(CURRENT_SESSION_KEY);
-        client.sessions.closeSession(started.id, 'ABANDONED').catch(() => {});
-      }
       setScreen({ kind: 'start', error: describeError(error) });
     }
   };

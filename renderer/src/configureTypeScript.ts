@@ -2,7 +2,9 @@ import type { LanguageServiceDefaults } from 'monaco-editor/languages/features/t
 
 /**
  * The globals a candidate's JavaScript and TypeScript run with (the sandbox is Node 20) beyond
- * the language's own library: the editor declares these and not the DOM's.
+ * the language's own library: the editor declares these and not the DOM's. Node's modules and
+ * classes are declared loosely (any): code that uses them is not marked wrong, and the editor
+ * carries no copy of Node's types.
  */
 const NODE_GLOBALS = `
 interface Console {
@@ -17,9 +19,15 @@ declare function setTimeout(callback: (...args: any[]) => void, ms?: number, ...
 declare function clearTimeout(handle: any): void;
 declare function setInterval(callback: (...args: any[]) => void, ms?: number, ...args: any[]): any;
 declare function clearInterval(handle: any): void;
+declare function setImmediate(callback: (...args: any[]) => void, ...args: any[]): any;
+declare function clearImmediate(handle: any): void;
 declare function queueMicrotask(callback: () => void): void;
 declare function structuredClone<T>(value: T): T;
+declare function atob(data: string): string;
+declare function btoa(data: string): string;
 declare var performance: { now(): number };
+declare var process: any, Buffer: any, require: any, module: any, exports: any, crypto: any;
+declare var URL: any, URLSearchParams: any, TextEncoder: any, TextDecoder: any, AbortController: any;
 `;
 
 /** The language's library: ES2023, what Node 20 implements; no DOM (no document or window when the code runs). */

@@ -54,11 +54,16 @@ describe.skipIf(!chromiumAvailable())(`the editor in Chromium (${CHROMIUM_PATH})
     // A semantic error: only the TypeScript language service knows the string is not a number.
     await editor.locator('.squiggly-error').first().waitFor({ timeout: 30_000 });
 
-    // The code runs in Node: console is declared and the DOM is not, so `document` is the
-    // second error (with the DOM's declarations there would be one; without console's, three).
+    // The code runs in Node: console and URL are declared and the DOM is not, so `document` is
+    // the second error (with the DOM's declarations there would be one; without Node's, four).
+    // Each line goes in as one edit, so the service never checks a half-typed one.
     await page.keyboard.press('Enter');
-    await page.keyboard.type('console.log(count, document.title);', { delay: 20 });
+    await page.keyboard.insertText("console.log(count, document.title, new URL('https://example.test/').host);");
     await expect.poll(() => editor.locator('.squiggly-error').count(), { timeout: 30_000 }).toBe(2);
+    // Node's own globals are declared too: a third error, not a fourth for `process`.
+    await page.keyboard.press('Enter');
+    await page.keyboard.insertText('const again: string = 3; setImmediate(() => process.exit(0));');
+    await expect.poll(() => editor.locator('.squiggly-error').count(), { timeout: 30_000 }).toBe(3);
 
     await page.keyboard.press('Enter');
     await page.keyboard.type('Math.', { delay: 20 });

@@ -26,23 +26,15 @@ export interface WorkspaceSession {
 /**
  * Opens the workspace for a session that is recording: its current question (started if
  * new), and the files: the starter file for a new session, or the files the recording holds
- * for a resumed one. Recording starts here, after Start: nothing before. `monaco` may still be
- * loading: the question and files are fetched meanwhile, and it is awaited only for the
- * editor's models (its failure fails the opening). `heldElsewhere`: another window writes this
- * session, so this one opens with its recorder paused, behind "Use it here".
+ * for a resumed one. Recording starts here, after Start: nothing before. `heldElsewhere`: another
+ * window writes this session, so this one opens with its recorder paused, behind "Use it here".
  */
-export async function openWorkspace(
-  client: InterviewLmClient,
-  monacoLoaded: MonacoApi | Promise<MonacoApi>,
-  session: Session,
-  resumed: boolean,
-  heldElsewhere = false,
-): Promise<WorkspaceSession> {
-  const [question, existing] = await Promise.all([
-    client.questions.next(session.id).then((next) => (next.status === 'PENDING' ? client.questions.start(next.id) : next)),
-    resumed ? client.replay.getFilesAt(session.id, { seq: session.lastSeq }).then((files) => files.filter((file) => file.exists).sort((a, b) => a.fileName.localeCompare(b.fileName))) : [],
-  ]);
-  const monaco = await monacoLoaded;
+export async function openWorkspace(client: InterviewLmClient, monaco: MonacoApi, session: Session, resumed: boolean, heldElsewhere = false): Promise<WorkspaceSession> {
+  let question = await client.questions.next(session.id);
+  if (question.status === 'PENDING') question = await client.questions.start(question.id);
+  const existing = resumed
+    ? (await client.replay.getFilesAt(session.id, { seq: session.lastSeq })).filter((file) => file.exists).sort((a, b) => a.fileName.localeCompare(b.fileName))
+    : [];
 
   let files: EditorFiles | null = null;
   let writer: SessionWriter | null = null;
