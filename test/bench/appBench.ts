@@ -49,8 +49,8 @@ interface KeyProbe {
   pressedAt: number[];
   /** Entries of events before this (the page's clock) belong to the phase drained before. */
   since: number;
-  /** Hands over the entries the browser has not delivered yet. */
-  takeRecords(): PaintEntry[];
+  /** The Event Timing observer: its takeRecords() hands over what it has not delivered yet. */
+  paintObserver: { takeRecords(): PaintEntry[] } | null;
 }
 
 /** An Event Timing entry, as far as the probe reads it. */
@@ -75,7 +75,7 @@ function installKeyProbe(): void {
     PerformanceObserver: new (callback: (list: { getEntries(): PaintEntry[] }) => void) => { observe(options: Record<string, unknown>): void; takeRecords(): PaintEntry[] };
     __keyProbe: KeyProbe;
   };
-  const probe: KeyProbe = { latencies: [], paints: new Map(), pressedAt: [], since: performance.now(), takeRecords: () => [] };
+  const probe: KeyProbe = { latencies: [], paints: new Map(), pressedAt: [], since: performance.now(), paintObserver: null };
   page.document.addEventListener('keydown', (event) => probe.pressedAt.push(event.timeStamp), true);
   new page.MutationObserver(() => {
     const now = performance.now();
@@ -87,7 +87,7 @@ function installKeyProbe(): void {
     }
   });
   paints.observe({ type: 'event', durationThreshold: 16 });
-  probe.takeRecords = () => paints.takeRecords();
+  probe.paintObserver = paints;
   page.__keyProbe = probe;
 }
 
@@ -97,7 +97,7 @@ function installKeyProbe(): void {
  */
 function drainKeyProbe(): KeyProbeReadings {
   const probe = (globalThis as unknown as { __keyProbe: KeyProbe }).__keyProbe;
-  for (const entry of probe.takeRecords()) {
+  for (const entry of probe.paintObserver?.takeRecords() ?? []) {
     if (entry.interactionId && entry.startTime >= probe.since) probe.paints.set(entry.interactionId, Math.max(probe.paints.get(entry.interactionId) ?? 0, entry.duration));
   }
   const readings = { latencies: probe.latencies, paints: [...probe.paints.values()], unseen: probe.pressedAt.length };
