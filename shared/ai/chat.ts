@@ -7,7 +7,6 @@ import { MAX_CHAT_MESSAGE_LENGTH, MAX_CHAT_MESSAGES, MAX_CONTEXT_CODE_LENGTH, MA
  * units (`string.length`), as chatLimits.ts explains.
  */
 
-
 /** Who said a message. */
 export const ChatRoleSchema = z.enum(['user', 'assistant']);
 export type ChatRole = z.infer<typeof ChatRoleSchema>;

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { FunctionTestCaseSchema } from '../execution/testCases';
 import { QUESTION_LANGUAGES } from './questionLanguages';
 
-
 /** The seed's difficulty levels. */
 export const DIFFICULTIES = ['EASY', 'MEDIUM', 'HARD'] as const;
 export const DifficultySchema = z.enum(DIFFICULTIES);

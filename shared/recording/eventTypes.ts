@@ -62,7 +62,6 @@ export const CANDIDATE_EVENT_TYPES = Object.keys(CANDIDATE_EVENT_DATA) as Candid
 export const SERVICE_EVENT_TYPES = Object.keys(SERVICE_EVENT_DATA) as ServiceEventType[];
 export const EVENT_TYPES: readonly EventType[] = [...CANDIDATE_EVENT_TYPES, ...SERVICE_EVENT_TYPES];
 
-
 export function isCandidateEventType(type: string): type is CandidateEventType {
   return Object.hasOwn(CANDIDATE_EVENT_DATA, type);
 }

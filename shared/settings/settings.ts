@@ -18,7 +18,6 @@ export type MaskedSecret = z.infer<typeof MaskedSecretSchema>;
 /** Secrets shorter than this show no characters at all: four of a short one would give too much away. */
 export const MIN_LENGTH_TO_SHOW_LAST_FOUR = 16;
 
-
 /** A secret setting: the value in use and where it comes from, and the saved value (which the environment may override). */
 export const SecretSettingViewSchema = z.object({
   source: SettingSourceSchema,

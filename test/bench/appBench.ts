@@ -43,8 +43,8 @@ interface KeyProbeReadings {
 /** The page's key probe: what it has collected since it was last drained. */
 interface KeyProbe {
   latencies: number[];
-  /** Event Timing's interactions (one a key): the longest duration among each one's entries. */
-  paints: Map<number, number>;
+  /** Event Timing's entries delivered so far (its observer's takeRecords() holds the rest). */
+  paintEntries: PaintEntry[];
   /** keydown timestamps of keys not yet seen in the editor's lines. */
   pressedAt: number[];
   /** Entries of events before this (the page's clock) belong to the phase drained before. */
@@ -75,17 +75,13 @@ function installKeyProbe(): void {
     PerformanceObserver: new (callback: (list: { getEntries(): PaintEntry[] }) => void) => { observe(options: Record<string, unknown>): void; takeRecords(): PaintEntry[] };
     __keyProbe: KeyProbe;
   };
-  const probe: KeyProbe = { latencies: [], paints: new Map(), pressedAt: [], since: performance.now(), paintObserver: null };
+  const probe: KeyProbe = { latencies: [], paintEntries: [], pressedAt: [], since: performance.now(), paintObserver: null };
   page.document.addEventListener('keydown', (event) => probe.pressedAt.push(event.timeStamp), true);
   new page.MutationObserver(() => {
     const now = performance.now();
     while (probe.pressedAt.length > 0) probe.latencies.push(now - probe.pressedAt.shift()!);
   }).observe(page.document.querySelector('[data-testid="editor"] .view-lines'), { childList: true, subtree: true, characterData: true });
-  const paints = new page.PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      if (entry.interactionId && entry.startTime >= probe.since) probe.paints.set(entry.interactionId, Math.max(probe.paints.get(entry.interactionId) ?? 0, entry.duration));
-    }
-  });
+  const paints = new page.PerformanceObserver((list) => probe.paintEntries.push(...list.getEntries()));
   paints.observe({ type: 'event', durationThreshold: 16 });
   probe.paintObserver = paints;
   page.__keyProbe = probe;
@@ -97,12 +93,14 @@ function installKeyProbe(): void {
  */
 function drainKeyProbe(): KeyProbeReadings {
   const probe = (globalThis as unknown as { __keyProbe: KeyProbe }).__keyProbe;
-  for (const entry of probe.paintObserver?.takeRecords() ?? []) {
-    if (entry.interactionId && entry.startTime >= probe.since) probe.paints.set(entry.interactionId, Math.max(probe.paints.get(entry.interactionId) ?? 0, entry.duration));
+  // One interaction a key: the longest of its entries; entries of keys before `since` were the phase before's.
+  const paints = new Map<number, number>();
+  for (const entry of [...probe.paintEntries, ...(probe.paintObserver?.takeRecords() ?? [])]) {
+    if (entry.interactionId && entry.startTime >= probe.since) paints.set(entry.interactionId, Math.max(paints.get(entry.interactionId) ?? 0, entry.duration));
   }
-  const readings = { latencies: probe.latencies, paints: [...probe.paints.values()], unseen: probe.pressedAt.length };
+  const readings = { latencies: probe.latencies, paints: [...paints.values()], unseen: probe.pressedAt.length };
   probe.latencies = [];
-  probe.paints.clear();
+  probe.paintEntries = [];
   probe.pressedAt.length = 0;
   probe.since = performance.now();
   return readings;

@@ -130,7 +130,6 @@ const SQL = {
   objectTotals: `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(kind = 'recording') AS recordings, sum(compressed_size) AS bytes,
       sum(CASE WHEN kind = 'recording' THEN compressed_size END) AS recordingBytes,
       max(CASE WHEN kind = 'chunk' THEN last_seq END) AS shipped FROM sync_objects WHERE session_id = ?`,
-  recordingSize: 'SELECT compressed_size FROM sync_objects WHERE session_id = ? AND key = ?',
 } as const;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -299,22 +298,24 @@ export class SyncEngine {
     // Not when retrying through an outage either, which would flap offline/syncing.
     const syncingStatus =
       this.lastState.get(session.id) === 'offline' ? null : setTimeout(() => this.emit(session, 'syncing', null), this.settings.closeSyncingStatusAfterMs);
+    const { server } = this.deps;
     let syncedAt: number;
     try {
       const [etag] = await puts;
-      if (this.deps.server) {
+      const noteStored = () => {
         if (recordingPut) this.recordStoredRecording(session, key, recording, etag);
-        await this.reconcileWithServer(session, key, recording, metadata, manifest, this.deps.server);
-        syncedAt = this.now();
-        this.statement('markSynced').run(syncedAt, session.id);
-      } else {
-        syncedAt = this.now();
-        // One commit: the stored recording and the state it puts the session in.
-        this.deps.db.transaction(() => {
-          if (recordingPut) this.recordStoredRecording(session, key, recording, etag);
-          this.statement('markSynced').run(syncedAt, session.id);
-        })();
+      };
+      // With a server, the stored recording is noted before it is asked what it holds;
+      // without one, in the same commit as the state it puts the session in.
+      if (server) {
+        noteStored();
+        await this.reconcileWithServer(session, key, recording, metadata, manifest, server);
       }
+      syncedAt = this.now();
+      this.deps.db.transaction(() => {
+        if (!server) noteStored();
+        this.statement('markSynced').run(syncedAt, session.id);
+      })();
     } finally {
       if (syncingStatus) clearTimeout(syncingStatus);
     }
@@ -575,7 +576,7 @@ export class SyncEngine {
 
   /** A synced session's status: its recording is all that counts (one row by key, where `describe` aggregates every chunk). */
   private describeSynced(session: SessionRow, message: string | null): SyncStatus {
-    const recording = this.statement<[string, string], { compressed_size: number }>('recordingSize')
+    const recording = this.statement<[string, string], { compressed_size: number }>('storedRecording')
       .get(session.id, recordingKey(sessionPrefix(session.id, new Date(session.started_at))));
     return this.syncedStatus(session, recording?.compressed_size ?? null, message);
   }
