@@ -4,7 +4,6 @@ import { loadBundledMonaco } from './bundledMonaco';
 import { describeError } from './describeError';
 import type { InterviewLmClient } from './interviewLmClient';
 import { loadOnce } from './loadOnce';
-import { preloadLocaleData } from './localeData';
 import type { EditorRecorder } from './recording/editorRecorder';
 import { whenIdle } from './whenIdle';
 import { DoneScreen } from './workspace/DoneScreen';
@@ -45,14 +44,13 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
   const cancelWarmUp = useRef<() => void>(() => {});
 
   // While the start screen waits for the candidate, Monaco, megabytes of script, finishes
-  // loading (it started with the page: bundledMonaco); then, in idle moments, an editor is
-  // warmed up and the locale data the workspace formats with is loaded. Pressed a second or
+  // loading (it started with the page: bundledMonaco); then, in an idle moment, an editor is
+  // warmed up. Pressed a second or
   // more later, Start then only has the session and the editor to create (~200 ms, from
   // ~750 ms when all of it waited for Start). A failed load is not shown here: Start tries
   // again and reports it.
   useEffect(() => {
     let live = true;
-    const cancelLocaleData = whenIdle(preloadLocaleData);
     monacoLoaded().then(
       (monaco) => {
         if (!live || opening.current) return;
@@ -64,7 +62,6 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
     );
     return () => {
       live = false;
-      cancelLocaleData();
       cancelWarmUp.current();
     };
   }, [monacoLoaded]);

@@ -3,6 +3,7 @@ import type { ChatContext } from '../../../shared/ai/chat';
 import { MAX_CHAT_MESSAGE_LENGTH } from '../../../shared/ai/chatLimits';
 import type { InterviewLmClient } from '../interviewLmClient';
 import type { EditorRecorder } from '../recording/editorRecorder';
+import { formatCount } from './formatCount';
 import { renderMarkdown } from './markdown';
 import { useAssistant, type AssistantTurn } from './useAssistant';
 
@@ -39,7 +40,7 @@ export function AssistantPanel({ client, sessionId, recorder, context }: Assista
       <header>
         <h2>Assistant</h2>
         <span className="muted" data-testid="assistant-usage" data-tokens={tokens}>
-          {tokens.toLocaleString()} tokens · {costKnown ? `$${cost.toFixed(4)}` : 'cost unknown'}
+          {formatCount(tokens)} tokens · {costKnown ? `$${cost.toFixed(4)}` : 'cost unknown'}
         </span>
       </header>
       {unavailable && (

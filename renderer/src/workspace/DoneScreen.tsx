@@ -3,6 +3,7 @@ import type { SessionStats } from '../../../shared/recording/session';
 import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';
 import type { EndedInterview } from './endInterview';
+import { formatCount } from './formatCount';
 import { formatElapsed } from './Timer';
 import { describeSyncStatus } from './syncStatusView';
 import { useSyncStatus } from './useSyncStatus';
@@ -59,7 +60,7 @@ export function DoneScreen({ client, ended, onStartAgain }: DoneScreenProps) {
             <li>
               Test case results: {stats.testsPassedCount} passed of {stats.testResultCount}
             </li>
-            <li>Assistant exchanges: {stats.aiInteractionCount} ({stats.totalTokensUsed.toLocaleString()} tokens)</li>
+            <li>Assistant exchanges: {stats.aiInteractionCount} ({formatCount(stats.totalTokensUsed)} tokens)</li>
           </ul>
         )}
         <p>

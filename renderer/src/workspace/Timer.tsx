@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 
 /** Elapsed time as m:ss, or h:mm:ss past an hour. */
 export function formatElapsed(ms: number): string {
@@ -12,15 +12,22 @@ export function formatElapsed(ms: number): string {
 /** The interview clock: time since `since` (an ISO time), ticking every second. */
 export function Timer({ since }: { since: string }) {
   const start = Date.parse(since);
-  // Formatted once, not at every tick: each toLocaleTimeString() builds a new formatter.
-  const startedAt = useMemo(() => new Date(start).toLocaleTimeString(), [start]);
+  // The start time in the candidate's locale, as a tooltip: formatted when the pointer first
+  // comes over the clock, not in the workspace's first render, where it would load the page's
+  // locale data (see formatCount), and once, not at every tick.
+  const [startedAt, setStartedAt] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
   return (
-    <span className="timer" data-testid="timer" title={`Started ${startedAt}`}>
+    <span
+      className="timer"
+      data-testid="timer"
+      title={startedAt === null ? undefined : `Started ${startedAt}`}
+      onPointerEnter={() => setStartedAt((shown) => shown ?? new Date(start).toLocaleTimeString())}
+    >
       {formatElapsed(now - start)}
     </span>
   );
