@@ -55,10 +55,19 @@ export async function openWorkspace(client: InterviewLmClient, monaco: MonacoApi
   const sessionWriter = new SessionWriter({ client, session, recorder, files: editorFiles, loadedAtSeq: session.lastSeq, heldElsewhere });
   writer = sessionWriter;
 
-  recorder.start(session.id);
-  recorder.questionViewed(question.id);
-  if (existing.length > 0) editorFiles.restore(existing);
-  else editorFiles.create(fileNameFor('solution', question.language), question.language, question.starterCode[question.language]);
+  try {
+    recorder.start(session.id);
+    recorder.questionViewed(question.id);
+    if (existing.length > 0) editorFiles.restore(existing);
+    else editorFiles.create(fileNameFor('solution', question.language), question.language, question.starterCode[question.language]);
+  } catch (error) {
+    // Nothing of a workspace that did not open may outlive it: a model left behind would hold
+    // its file's URI, and the next Resume of this session in this page could not make it again.
+    sessionWriter.dispose();
+    recorder.dispose();
+    editorFiles.dispose();
+    throw error;
+  }
 
   return {
     session,
