@@ -223,7 +223,7 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
           id: 'app.editor_ready_ms',
           value: readySummary.p50,
           unit: 'ms',
-          note: `p50 of ${options.loads} loads, each a fresh browser context and session: from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id filled and Start pressed as soon as possible; max ${formatMs(readySummary.max)} ms; ${note}; requests off 127.0.0.1: ${offLoopback.length}`,
+          note: `p50 of ${options.loads} loads, each a fresh browser context and session: from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id filled and Start pressed as soon as possible (${ready.map((ms) => formatMs(ms)).join(' / ')} ms); ${note}; requests off 127.0.0.1: ${offLoopback.length}`,
         },
         {
           id: 'app.keystroke_p99_ms',
