@@ -3,7 +3,8 @@
  * prints a table with each target and whether it is met, and writes bench-results.json at
  * the repo root. Timings are reported, never asserted: this is a script, not a test.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,17 +39,19 @@ const BENCH_PROCESS_FLAG = '--bench-process';
  * another's heap, timers or threads: the app bench's browser shell, for one, would otherwise
  * serve the page from the process the sync bench's two-hour sessions have just filled.
  */
-function runInOwnProcess(name: BenchName): BenchResult[] {
+async function runInOwnProcess(name: BenchName): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'interviewlm-bench-results-'));
+  // Passed on, so a stopped bench run stops the bench's process too (and its Chromium or s3rver).
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), BENCH_PROCESS_FLAG, name, join(dir, 'results.json')], { stdio: 'inherit' });
+  process.on('SIGINT', forward).on('SIGTERM', forward);
   try {
-    const resultsFile = join(dir, `${name}.json`);
-    // Each bench also starts on a quiet disk: the ones before it write hundreds of MB
-    // (databases, s3rver's folder), whose writeback would otherwise land on its timings.
-    spawnSync('sync');
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), BENCH_PROCESS_FLAG, name, resultsFile], { stdio: 'inherit' });
-    if (child.status !== 0) throw new Error(`the ${name} bench failed (exit ${child.status ?? child.signal})`);
-    return JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResult[];
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (code !== 0) throw new Error(`the ${name} bench failed (${signal ? `stopped by ${signal}` : `exit code ${code}`})`);
+    // JSON has no NaN (a figure with no samples): it comes back as NaN, not null, so it fails its target.
+    return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'), (key, value: unknown) => (key === 'value' && value === null ? Number.NaN : value)) as BenchResult[];
   } finally {
+    process.off('SIGINT', forward).off('SIGTERM', forward);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -56,7 +59,8 @@ function runInOwnProcess(name: BenchName): BenchResult[] {
 async function main(): Promise<void> {
   const [first, name, resultsFile] = process.argv.slice(2);
   if (first === BENCH_PROCESS_FLAG) {
-    writeFileSync(resultsFile!, JSON.stringify(await BENCHES[name as BenchName]()));
+    if (!name || !resultsFile || !Object.hasOwn(BENCHES, name)) throw new Error(`usage: run.ts ${BENCH_PROCESS_FLAG} <${Object.keys(BENCHES).join('|')}> <results file>`);
+    writeFileSync(resultsFile, JSON.stringify(await BENCHES[name as BenchName]()));
     return;
   }
   const startedAt = performance.now();
@@ -65,9 +69,12 @@ async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2));
   for (const name of Object.keys(BENCHES) as BenchName[]) {
     if (only.size > 0 && !only.has(name)) continue;
+    // Each bench also starts on a quiet disk: the ones before it write hundreds of MB
+    // (databases, s3rver's folder), whose writeback would otherwise land on its timings.
+    spawnSync('sync');
     const benchStartedAt = performance.now();
     process.stdout.write(`running ${name} bench... `);
-    results.push(...runInOwnProcess(name));
+    results.push(...(await runInOwnProcess(name)));
     process.stdout.write(`${formatNumber((performance.now() - benchStartedAt) / 1000, 1)} s\n`);
   }
   writeFileSync(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { describeError } from '../describeError';
 import type { InterviewLmClient } from '../interviewLmClient';
 import type { EndedInterview } from './endInterview';
 import { formatCount } from './formatCount';
-import { formatElapsed } from './Timer';
+import { formatElapsed } from './formatTime';
 import { describeSyncStatus } from './syncStatusView';
 import { useSyncStatus } from './useSyncStatus';
 

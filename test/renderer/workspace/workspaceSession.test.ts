@@ -9,10 +9,12 @@ import { fileNameFor } from '../../../renderer/src/workspace/languages';
 import { openWorkspace, type WorkspaceSession } from '../../../renderer/src/workspace/workspaceSession';
 import { tempServices } from '../../helpers/tempServices';
 
+type ContentListener = (event: { changes: [] }) => void;
+
 interface FakeModel {
   uri: string;
   value: string;
-  listeners: Set<(event: { changes: [] }) => void>;
+  listeners: Set<ContentListener>;
 }
 
 /**
@@ -40,7 +42,7 @@ function fakeMonaco() {
           getValue: () => model.value,
           setValue: (text: string) => void (model.value = text),
           setEOL: () => {},
-          onDidChangeContent: (listener: FakeModel['listeners'] extends Set<infer L> ? L : never) => {
+          onDidChangeContent: (listener: ContentListener) => {
             model.listeners.add(listener);
             return { dispose: () => void model.listeners.delete(listener) };
           },
@@ -114,9 +116,11 @@ describe('openWorkspace', () => {
     expect(fake.live.size).toBe(0);
     expect(listening).toBe(0);
 
-    // Resume: the first file's model is made, the second's fails.
-    fake.failNextModelWhere((uri) => uri.includes('/helper.'));
+    // Resume opens the files by name: helper.ts's model is made, then solution.ts's fails.
+    const made: string[] = [];
+    fake.failNextModelWhere((uri) => (made.push(uri), uri.includes('/solution.')));
     await expect(openWorkspace(client, fake.monaco, session, true)).rejects.toThrow(/could not be made/);
+    expect(made.map((uri) => uri.split('/').at(-1))).toEqual(['helper.ts', 'solution.ts']);
     expect(fake.live.size).toBe(0);
     expect(listening).toBe(0);
 
