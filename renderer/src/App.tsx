@@ -45,10 +45,9 @@ export function App({ client, loadMonaco = loadBundledMonaco }: AppProps) {
 
   // While the start screen waits for the candidate, Monaco, megabytes of script, finishes
   // loading (it started with the page: bundledMonaco); then, in an idle moment, an editor is
-  // warmed up. Pressed a second or
-  // more later, Start then only has the session and the editor to create (~200 ms, from
-  // ~750 ms when all of it waited for Start). A failed load is not shown here: Start tries
-  // again and reports it.
+  // warmed up. Pressed a second or more later, Start then only has the session and the editor
+  // to create (~200 ms, from ~750 ms when all of it waited for Start). A failed load is not
+  // shown here: Start tries again and reports it.
   useEffect(() => {
     let live = true;
     monacoLoaded().then(

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../../shared/errors';
 import { z } from 'zod';
+import { AppError } from '../../../shared/errors';
 import { DifficultySchema, QuestionSchema, type Difficulty, type Question } from '../../../shared/questions/question';
 import { describeIssues } from '../../../shared/validation';
 
