@@ -10,11 +10,12 @@ import { recordedText } from '../helpers/recordedText';
 import type { BenchResult } from './benchResult';
 import { SeededRandom } from './random';
 import { formatMs, formatNumber, summarize } from './stats';
+import { launchUninstrumentedChromium, type UninstrumentedChromium } from './uninstrumentedChromium';
 import { withTempDir } from './withTempDir';
 
 /** How the app bench is sized. */
 export interface AppBenchOptions {
-  /** Page loads timed for app.editor_ready_ms (each a fresh session). */
+  /** Page loads timed for app.editor_ready_ms, and as many again under Playwright (each a fresh session). */
   loads: number;
   /** Characters per second typed, and for how long (app.keystroke_p99_ms). */
   typingRate: number;
@@ -23,9 +24,12 @@ export interface AppBenchOptions {
   openSeconds: number;
 }
 
-export const DEFAULT_APP_BENCH_OPTIONS: AppBenchOptions = { loads: 5, typingRate: 20, typingSeconds: 60, openSeconds: 10 };
+export const DEFAULT_APP_BENCH_OPTIONS: AppBenchOptions = { loads: 7, typingRate: 20, typingSeconds: 60, openSeconds: 10 };
 
 const ROOT = join(import.meta.dirname, '../..');
+
+/** How long the app bench lets its freshly launched browsers settle before the first timed load. */
+const BROWSER_SETTLE_MS = 3_000;
 
 /** One frame of Chromium's frame clock (60 Hz, headless too). */
 const FRAME_MS = 1000 / 60;
@@ -144,6 +148,47 @@ function paintSummary(reported: readonly number[], keys: number): { p95: number;
 }
 
 /**
+ * In the page, as an expression: the page's clock at the moment the question's title is shown
+ * and Monaco's input is present, or false before. One definition for both drivers.
+ */
+const EDITOR_READY_AT = `Boolean(document.querySelector('[data-testid="question-title"]')?.textContent && document.querySelector('[data-testid="editor"] .monaco-editor textarea')) && performance.now()`;
+
+/** In the page, as an expression: a promise of `condition`'s first truthy value, checked once a frame. */
+function eachFrameUntil(condition: string, timeoutMs = 30_000): string {
+  return `new Promise((resolve, reject) => {
+    const deadline = performance.now() + ${timeoutMs};
+    const check = () => {
+      const value = (${condition});
+      if (value) resolve(value);
+      else if (performance.now() > deadline) reject(new Error('not within ${timeoutMs} ms: ' + ${JSON.stringify(condition)}));
+      else requestAnimationFrame(check);
+    };
+    check();
+  })`;
+}
+
+/**
+ * One timed load without a DevTools domain on: navigation, the candidate id typed, Start clicked
+ * with the mouse as soon as it is enabled, then the page's clock at the animation frame that
+ * first finds the editor ready.
+ */
+async function timeUninstrumentedLoad(browser: UninstrumentedChromium, url: string, candidateId: string): Promise<number> {
+  const page = await browser.newPage();
+  try {
+    await page.navigate(url);
+    await page.evaluate(eachFrameUntil(`(() => { const input = document.querySelector('[data-testid="candidate-input"]'); if (!input || input.disabled) return false; input.focus(); return true; })()`));
+    await page.insertText(candidateId);
+    const start = await page.evaluate<{ x: number; y: number }>(
+      eachFrameUntil(`(() => { const button = document.querySelector('[data-testid="start-button"]'); if (!button || button.disabled) return false; const box = button.getBoundingClientRect(); return { x: box.x + box.width / 2, y: box.y + box.height / 2 }; })()`),
+    );
+    await page.click(start.x, start.y);
+    return await page.evaluate<number>(eachFrameUntil(EDITOR_READY_AT));
+  } finally {
+    await page.close();
+  }
+}
+
+/**
  * app.*: the built page in headless Chromium through the browser shell, against real
  * services: how long until the editor is ready, and how long each key press takes to show.
  */
@@ -157,36 +202,45 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
     const shell = await startBrowserShell({ host, rendererDir: join(ROOT, 'out/renderer') });
     const browser = await launchChromium();
     try {
-      // app.editor_ready_ms: navigation to an editable Monaco with the question shown (Start pressed as soon as it can be).
+      // app.editor_ready_ms: navigation to an editable Monaco with the question shown (Start
+      // pressed as soon as it can be), in a Chromium with no DevTools domain on, as a candidate's
+      // window; app.editor_ready_ms_under_devtools: the same under Playwright. Loads alternate
+      // between the two, so both see the same moments of a shared machine, and begin once both
+      // browsers have finished starting (a fresh Chromium's own start-up work, which is no part
+      // of a page's load, made the first loads after it ~300-500 ms slower).
+      const uninstrumented = await launchUninstrumentedChromium();
       const ready: number[] = [];
+      const readyUnderDevTools: number[] = [];
+      // The last Playwright load's page is typed in next.
       let page = null as Awaited<ReturnType<typeof loopbackOnlyContext>>['page'] | null;
-      let offLoopback: string[] = [];
-      for (let load = 0; load < options.loads; load++) {
-        const opened = await loopbackOnlyContext(browser);
-        page = opened.page;
-        offLoopback = opened.requests.offLoopback;
-        await page.goto(shell.url);
-        await page.getByTestId('candidate-input').fill(`bench_${load}`);
-        await page.getByTestId('start-button').click();
-        // The page's clock at the animation frame that first finds the editor ready, returned by
-        // the check itself. Read afterwards in a second page.evaluate, it also counted the round
-        // trips that bring waitForFunction's answer back to Playwright and the evaluate to the
-        // page: 20-60 ms a load on this machine, up to ~280 ms while the page is busy with
-        // Monaco's first render, none of which a candidate waits for.
-        const readyAt = await page.waitForFunction(
-          () => {
-            // This file is compiled without DOM types; the function runs in the page.
-            const document = (globalThis as { document?: { querySelector(selector: string): { textContent: string | null } | null } }).document!;
-            const shown = Boolean(document.querySelector('[data-testid="question-title"]')?.textContent && document.querySelector('[data-testid="editor"] .monaco-editor textarea'));
-            return shown && performance.now();
-          },
-          undefined,
-          { polling: 'raf', timeout: 30_000 },
-        );
-        ready.push((await readyAt.jsonValue()) as number);
-        if (load < options.loads - 1) await opened.context.close();
+      let offLoopback = 0;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, BROWSER_SETTLE_MS));
+        for (let load = 0; load < options.loads; load++) {
+          ready.push(await timeUninstrumentedLoad(uninstrumented, shell.url, `bench_plain_${load}`));
+          const opened = await loopbackOnlyContext(browser);
+          page = opened.page;
+          await page.goto(shell.url);
+          await page.getByTestId('candidate-input').fill(`bench_${load}`);
+          await page.getByTestId('start-button').click();
+          // The page's clock at the animation frame that first finds the editor ready, returned by
+          // the check itself. Read afterwards in a second page.evaluate, it also counted the round
+          // trips that bring waitForFunction's answer back to Playwright and the evaluate to the
+          // page: 20-60 ms a load on this machine, up to ~280 ms while the page is busy with
+          // Monaco's first render, none of which a candidate waits for. A function, not a string:
+          // the page's CSP forbids the eval Playwright would use for one.
+          const readyAt = await page.waitForFunction(new Function(`return ${EDITOR_READY_AT}`) as () => number | false, undefined, { polling: 'raf', timeout: 30_000 });
+          readyUnderDevTools.push((await readyAt.jsonValue()) as number);
+          offLoopback += opened.requests.offLoopback.length;
+          // Closed at once, as the plain driver's page is, so no load shares the machine with the
+          // TypeScript worker the one before started (~2 s of CPU).
+          if (load < options.loads - 1) await opened.context.close();
+        }
+      } finally {
+        await uninstrumented.close();
       }
       const readySummary = summarize(ready);
+      const readyUnderDevToolsSummary = summarize(readyUnderDevTools);
 
       // app.keystroke_p99_ms and app.keystrokes_recorded_ratio, on the last load's session.
       const sessionId = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get(`bench_${options.loads - 1}`)!.id;
@@ -223,7 +277,13 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
           id: 'app.editor_ready_ms',
           value: readySummary.p50,
           unit: 'ms',
-          note: `p50 of ${options.loads} loads, each a fresh browser context and session: from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id filled and Start pressed as soon as possible (${ready.map((ms) => formatMs(ms)).join(' / ')} ms); ${note}; requests off 127.0.0.1: ${offLoopback.length}`,
+          note: `p50 of ${options.loads} loads, each a fresh browser context and session, in a Chromium driven without any DevTools domain on (as a candidate's window: see app.editor_ready_ms_under_devtools): from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id typed and Start clicked as soon as it is enabled (${ready.map((ms) => formatMs(ms)).join(' / ')} ms); ${note}; host names other than 127.0.0.1 do not resolve`,
+        },
+        {
+          id: 'app.editor_ready_ms_under_devtools',
+          value: readyUnderDevToolsSummary.p50,
+          unit: 'ms',
+          note: `context: the same measure under Playwright, whose Runtime, Network and Fetch domains a candidate's window does not have (V8 records a detailed stack for each Error the page creates, re-parsing the module it was made in; each file waits for the interception's round trip); p50 of ${options.loads} loads, each after one of those (${readyUnderDevTools.map((ms) => formatMs(ms)).join(' / ')} ms); requests off 127.0.0.1: ${offLoopback}`,
         },
         {
           id: 'app.keystroke_p99_ms',

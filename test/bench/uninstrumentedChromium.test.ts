@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, chromiumAvailable } from '../helpers/chromium';
+import { CdpCommandError, launchUninstrumentedChromium, type UninstrumentedChromium } from './uninstrumentedChromium';
+
+/*
+ * The app bench's second driver: Chromium over a bare DevTools connection, with no domain on.
+ * It must still do what the bench's load needs: open a fresh page, type into it, click, and
+ * read the page's values back, with nothing but 127.0.0.1 reachable.
+ */
+
+const PAGE = `<!doctype html>
+<input id="candidate">
+<button id="start" style="position:absolute;left:100px;top:100px;width:80px;height:30px">Start</button>
+<script>
+  document.getElementById('start').addEventListener('click', (event) => {
+    document.title = 'started by ' + document.getElementById('candidate').value + (event.isTrusted ? ' (trusted)' : '');
+  });
+</script>`;
+
+describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHROMIUM_PATH})`, () => {
+  let server: Server;
+  let port: number;
+  let browser: UninstrumentedChromium;
+
+  beforeAll(async () => {
+    server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    browser = await launchUninstrumentedChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('types into the focused input and clicks with the mouse, as a candidate would', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.navigate(`http://127.0.0.1:${port}/`);
+      await page.evaluate(`document.getElementById('candidate').focus()`);
+      await page.insertText('cand_7');
+      await page.click(140, 115);
+      expect(await page.evaluate<string>('document.title')).toBe('started by cand_7 (trusted)');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('awaits a promise the page returns, and names an exception thrown in the page', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.navigate(`http://127.0.0.1:${port}/`);
+      expect(await page.evaluate<number>('new Promise((resolve) => requestAnimationFrame(() => resolve(41 + 1)))')).toBe(42);
+      const failure = page.evaluate('Promise.reject(new TypeError("no such element"))');
+      await expect(failure).rejects.toBeInstanceOf(CdpCommandError);
+      await expect(failure).rejects.toThrow(/Runtime\.evaluate: TypeError: no such element/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('opens each page in a fresh browser context, with no storage from the one before', async () => {
+    const first = await browser.newPage();
+    await first.navigate(`http://127.0.0.1:${port}/`);
+    await first.evaluate(`localStorage.setItem('seen', 'yes')`);
+    expect(await first.evaluate<string>(`localStorage.getItem('seen')`)).toBe('yes');
+    await first.close();
+
+    const second = await browser.newPage();
+    try {
+      await second.navigate(`http://127.0.0.1:${port}/`);
+      expect(await second.evaluate<string | null>(`localStorage.getItem('seen')`)).toBeNull();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('resolves no host name but 127.0.0.1, not even localhost', async () => {
+    const page = await browser.newPage();
+    try {
+      await expect(page.navigate(`http://localhost:${port}/`)).rejects.toThrow(/Page\.navigate: http:\/\/localhost:\d+\/: net::ERR_NAME_NOT_RESOLVED/);
+    } finally {
+      await page.close();
+    }
+  });
+});
