@@ -4,18 +4,18 @@ import { startBrowserShell } from '../../electron/browserShell/browserShell';
 import { createIpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices } from '../../electron/services/container';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext } from '../helpers/chromium';
 import { recordedText } from '../helpers/recordedText';
 import type { BenchResult } from './benchResult';
 import { SeededRandom } from './random';
 import { formatMs, formatNumber, summarize } from './stats';
-import { launchUninstrumentedChromium, type UninstrumentedChromium } from './uninstrumentedChromium';
+import { launchUninstrumentedChromium, type NewPageOptions, type UninstrumentedChromium } from './uninstrumentedChromium';
 import { withTempDir } from './withTempDir';
 
 /** How the app bench is sized. */
 export interface AppBenchOptions {
-  /** Page loads timed for app.editor_ready_ms, and as many again under Playwright (each a fresh session). */
+  /** Page loads timed for app.editor_ready_ms, and as many again for each of its two context figures (each a fresh session). */
   loads: number;
   /** Characters per second typed, and for how long (app.keystroke_p99_ms). */
   typingRate: number;
@@ -27,6 +27,9 @@ export interface AppBenchOptions {
 export const DEFAULT_APP_BENCH_OPTIONS: AppBenchOptions = { loads: 7, typingRate: 20, typingSeconds: 60, openSeconds: 10 };
 
 const ROOT = join(import.meta.dirname, '../..');
+
+/** The domains the control loads turn on: those Playwright turns on that bear on a page's script. */
+const CONTROL_DOMAINS = ['Runtime', 'Network'];
 
 /** How long the app bench lets its freshly launched browsers settle before the first timed load. */
 const BROWSER_SETTLE_MS = 3_000;
@@ -167,13 +170,22 @@ function eachFrameUntil(condition: string, timeoutMs = 30_000): string {
   })`;
 }
 
+/** In the page, as an expression: the page's resource requests that went anywhere but 127.0.0.1. */
+const REQUESTS_OFF_LOOPBACK = `performance.getEntriesByType('resource').map((entry) => entry.name).filter((url) => /^(https?|wss?):/.test(url) && !/^(https?|wss?):\\/\\/127\\.0\\.0\\.1[:/]/.test(url))`;
+
+/** One timed load: the page's clock when the editor was ready, and its requests off 127.0.0.1. */
+interface TimedLoad {
+  readyAt: number;
+  offLoopback: readonly string[];
+}
+
 /**
- * One timed load without a DevTools domain on: navigation, the candidate id typed, Start clicked
- * with the mouse as soon as it is enabled, then the page's clock at the animation frame that
- * first finds the editor ready.
+ * One load on the bare protocol: navigation, the candidate id typed, Start clicked with the mouse
+ * as soon as it is enabled, then the page's clock at the animation frame that first finds the
+ * editor ready. The page is closed at once, as Playwright's are.
  */
-async function timeUninstrumentedLoad(browser: UninstrumentedChromium, url: string, candidateId: string): Promise<number> {
-  const page = await browser.newPage();
+async function timeUninstrumentedLoad(browser: UninstrumentedChromium, url: string, candidateId: string, options: NewPageOptions = {}): Promise<TimedLoad> {
+  const page = await browser.newPage(options);
   try {
     await page.navigate(url);
     await page.evaluate(eachFrameUntil(`(() => { const input = document.querySelector('[data-testid="candidate-input"]'); if (!input || input.disabled) return false; input.focus(); return true; })()`));
@@ -182,10 +194,24 @@ async function timeUninstrumentedLoad(browser: UninstrumentedChromium, url: stri
       eachFrameUntil(`(() => { const button = document.querySelector('[data-testid="start-button"]'); if (!button || button.disabled) return false; const box = button.getBoundingClientRect(); return { x: box.x + box.width / 2, y: box.y + box.height / 2 }; })()`),
     );
     await page.click(start.x, start.y);
-    return await page.evaluate<number>(eachFrameUntil(EDITOR_READY_AT));
+    const readyAt = await page.evaluate<number>(eachFrameUntil(EDITOR_READY_AT));
+    return { readyAt, offLoopback: await page.evaluate<string[]>(REQUESTS_OFF_LOOPBACK) };
   } finally {
     await page.close();
   }
+}
+
+/** The same load through Playwright, in a loopback-only context; the page is left open. */
+async function loadUnderPlaywright(browser: Browser, url: string, candidateId: string): Promise<TimedLoad & { page: Page; context: BrowserContext }> {
+  const { page, context, requests } = await loopbackOnlyContext(browser);
+  await page.goto(url);
+  await page.getByTestId('candidate-input').fill(candidateId);
+  await page.getByTestId('start-button').click();
+  // The page's clock at the animation frame that first finds the editor ready, returned by the
+  // check itself, not read in a later round trip. A function, not a string: the page's CSP
+  // forbids the eval Playwright would use for one.
+  const readyAt = await page.waitForFunction(new Function(`return ${EDITOR_READY_AT}`) as () => number | false, undefined, { polling: 'raf', timeout: 30_000 });
+  return { readyAt: (await readyAt.jsonValue()) as number, offLoopback: requests.offLoopback, page, context };
 }
 
 /**
@@ -203,51 +229,50 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
     const browser = await launchChromium();
     try {
       // app.editor_ready_ms: navigation to an editable Monaco with the question shown (Start
-      // pressed as soon as it can be), in a Chromium with no DevTools domain on, as a candidate's
-      // window; app.editor_ready_ms_under_devtools: the same under Playwright. Loads alternate
-      // between the two, so both see the same moments of a shared machine, and begin once both
-      // browsers have finished starting (a fresh Chromium's own start-up work, which is no part
-      // of a page's load, made the first loads after it ~300-500 ms slower).
+      // pressed as soon as it can be), on the bare protocol, as a candidate's window has none;
+      // beside it the same with Runtime and Network turned on (the control), and under
+      // Playwright. Each round loads once with each, in an order that turns round by round, each
+      // page closed as soon as it is timed (no load shares the machine with the TypeScript worker
+      // the one before started), from 3 s after the browsers are launched (a fresh Chromium's own
+      // start-up made the first loads after it ~300-500 ms slower).
       const uninstrumented = await launchUninstrumentedChromium();
-      const ready: number[] = [];
-      const readyUnderDevTools: number[] = [];
-      // The last Playwright load's page is typed in next.
-      let page = null as Awaited<ReturnType<typeof loopbackOnlyContext>>['page'] | null;
-      let offLoopback = 0;
+      const timings = { plain: [] as number[], withDomains: [] as number[], playwright: [] as number[] };
+      const offLoopback: string[] = [];
+      const drivers: ((load: number) => Promise<void>)[] = [
+        async (load) => {
+          const { readyAt, offLoopback: off } = await timeUninstrumentedLoad(uninstrumented, shell.url, `bench_plain_${load}`);
+          timings.plain.push(readyAt);
+          offLoopback.push(...off);
+        },
+        async (load) => {
+          const { readyAt, offLoopback: off } = await timeUninstrumentedLoad(uninstrumented, shell.url, `bench_domains_${load}`, { enable: CONTROL_DOMAINS });
+          timings.withDomains.push(readyAt);
+          offLoopback.push(...off);
+        },
+        async (load) => {
+          const { readyAt, offLoopback: off, context } = await loadUnderPlaywright(browser, shell.url, `bench_playwright_${load}`);
+          timings.playwright.push(readyAt);
+          offLoopback.push(...off);
+          await context.close();
+        },
+      ];
       try {
         await new Promise((resolve) => setTimeout(resolve, BROWSER_SETTLE_MS));
         for (let load = 0; load < options.loads; load++) {
-          ready.push(await timeUninstrumentedLoad(uninstrumented, shell.url, `bench_plain_${load}`));
-          const opened = await loopbackOnlyContext(browser);
-          page = opened.page;
-          await page.goto(shell.url);
-          await page.getByTestId('candidate-input').fill(`bench_${load}`);
-          await page.getByTestId('start-button').click();
-          // The page's clock at the animation frame that first finds the editor ready, returned by
-          // the check itself. Read afterwards in a second page.evaluate, it also counted the round
-          // trips that bring waitForFunction's answer back to Playwright and the evaluate to the
-          // page: 20-60 ms a load on this machine, up to ~280 ms while the page is busy with
-          // Monaco's first render, none of which a candidate waits for. A function, not a string:
-          // the page's CSP forbids the eval Playwright would use for one.
-          const readyAt = await page.waitForFunction(new Function(`return ${EDITOR_READY_AT}`) as () => number | false, undefined, { polling: 'raf', timeout: 30_000 });
-          readyUnderDevTools.push((await readyAt.jsonValue()) as number);
-          offLoopback += opened.requests.offLoopback.length;
-          // Closed at once, as the plain driver's page is, so no load shares the machine with the
-          // TypeScript worker the one before started (~2 s of CPU).
-          if (load < options.loads - 1) await opened.context.close();
+          for (let turn = 0; turn < drivers.length; turn++) await drivers[(load + turn) % drivers.length]!(load);
         }
       } finally {
         await uninstrumented.close();
       }
-      const readySummary = summarize(ready);
-      const readyUnderDevToolsSummary = summarize(readyUnderDevTools);
+      const readySummary = summarize(timings.plain);
 
-      // app.keystroke_p99_ms and app.keystrokes_recorded_ratio, on the last load's session.
-      const sessionId = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get(`bench_${options.loads - 1}`)!.id;
-      await page!.locator('[data-testid="editor"] .monaco-editor').click();
-      await page!.keyboard.press('ControlOrMeta+End');
-      await page!.keyboard.press('Enter');
-      await page!.evaluate(installKeyProbe);
+      // app.keystroke_p99_ms and app.keystrokes_recorded_ratio, in one more (untimed) load through Playwright.
+      const { page } = await loadUnderPlaywright(browser, shell.url, 'bench_typing');
+      const sessionId = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get('bench_typing')!.id;
+      await page.locator('[data-testid="editor"] .monaco-editor').click();
+      await page.keyboard.press('ControlOrMeta+End');
+      await page.keyboard.press('Enter');
+      await page.evaluate(installKeyProbe);
       const typedBefore = recordedText(services, sessionId).length;
       // Letters and spaces only: nothing Monaco would auto-close or auto-indent.
       const lettersAndSpaces = (count: number, from: number) => Array.from({ length: count }, (_, i) => ((from + i) % 7 === 6 ? 'Space' : String.fromCharCode(97 + ((from + i) % 26))));
@@ -271,19 +296,26 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       const steady = summarize(typing.latencies);
       const opening = summarize(atOpen.latencies);
       const paint = paintSummary(typing.paints, count);
+      const list = (values: readonly number[]) => values.map((ms) => formatMs(ms)).join(' / ');
       const observed = (readings: KeyProbeReadings, pressed: number) => `${formatNumber(readings.latencies.length)} of ${formatNumber(pressed)} presses seen${readings.unseen > 0 ? ` (${readings.unseen} never)` : ''}`;
       return [
         {
           id: 'app.editor_ready_ms',
           value: readySummary.p50,
           unit: 'ms',
-          note: `p50 of ${options.loads} loads, each a fresh browser context and session, in a Chromium driven without any DevTools domain on (as a candidate's window: see app.editor_ready_ms_under_devtools): from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id typed and Start clicked as soon as it is enabled (${ready.map((ms) => formatMs(ms)).join(' / ')} ms); ${note}; host names other than 127.0.0.1 do not resolve`,
+          note: `p50 of ${options.loads} loads, each a fresh browser context and session, in a Chromium driven on the bare DevTools protocol with no domain on, as a candidate's window has none: from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id typed and Start clicked as soon as it is enabled (${list(timings.plain)} ms); ${note}; requests off 127.0.0.1 in all ${options.loads * drivers.length} timed loads: ${offLoopback.length}`,
+        },
+        {
+          id: 'app.editor_ready_ms_devtools_domains',
+          value: summarize(timings.withDomains).p50,
+          unit: 'ms',
+          note: `context (the control): the same driver and loads with DevTools' ${CONTROL_DOMAINS.join(' and ')} domains turned on before navigating, as Playwright turns them on (V8 then records a detailed stack for each Error the page creates, re-parsing the module it was made in, and the initiator's stack of each request made by script): ${list(timings.withDomains)} ms`,
         },
         {
           id: 'app.editor_ready_ms_under_devtools',
-          value: readyUnderDevToolsSummary.p50,
+          value: summarize(timings.playwright).p50,
           unit: 'ms',
-          note: `context: the same measure under Playwright, whose Runtime, Network and Fetch domains a candidate's window does not have (V8 records a detailed stack for each Error the page creates, re-parsing the module it was made in; each file waits for the interception's round trip); p50 of ${options.loads} loads, each after one of those (${readyUnderDevTools.map((ms) => formatMs(ms)).join(' / ')} ms); requests off 127.0.0.1: ${offLoopback}`,
+          note: `context: the same measure through Playwright (fill, click, waitForFunction), in a context whose every request the bench routes to check it stays on 127.0.0.1 (Fetch): ${list(timings.playwright)} ms`,
         },
         {
           id: 'app.keystroke_p99_ms',

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, chromiumAvailable } from '../helpers/chromium';
-import { CdpCommandError, launchUninstrumentedChromium, type UninstrumentedChromium } from './uninstrumentedChromium';
+import { CdpCommandError, launchUninstrumentedChromium, type UninstrumentedChromium, type UninstrumentedPage } from './uninstrumentedChromium';
 
 /*
  * The app bench's second driver: Chromium over a bare DevTools connection, with no domain on.
@@ -18,6 +19,12 @@ const PAGE = `<!doctype html>
     document.title = 'started by ' + document.getElementById('candidate').value + (event.isTrusted ? ' (trusted)' : '');
   });
 </script>`;
+
+/** Navigates and waits for the page to be parsed: navigate resolves once the document is committed. */
+async function open(page: UninstrumentedPage, url: string): Promise<void> {
+  await page.navigate(url);
+  await page.evaluate(`new Promise((resolve) => document.readyState === 'loading' ? addEventListener('DOMContentLoaded', () => resolve(true)) : resolve(true))`);
+}
 
 describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHROMIUM_PATH})`, () => {
   let server: Server;
@@ -39,7 +46,7 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
   it('types into the focused input and clicks with the mouse, as a candidate would', async () => {
     const page = await browser.newPage();
     try {
-      await page.navigate(`http://127.0.0.1:${port}/`);
+      await open(page, `http://127.0.0.1:${port}/`);
       await page.evaluate(`document.getElementById('candidate').focus()`);
       await page.insertText('cand_7');
       await page.click(140, 115);
@@ -52,7 +59,7 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
   it('awaits a promise the page returns, and names an exception thrown in the page', async () => {
     const page = await browser.newPage();
     try {
-      await page.navigate(`http://127.0.0.1:${port}/`);
+      await open(page, `http://127.0.0.1:${port}/`);
       expect(await page.evaluate<number>('new Promise((resolve) => requestAnimationFrame(() => resolve(41 + 1)))')).toBe(42);
       const failure = page.evaluate('Promise.reject(new TypeError("no such element"))');
       await expect(failure).rejects.toBeInstanceOf(CdpCommandError);
@@ -64,14 +71,17 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
 
   it('opens each page in a fresh browser context, with no storage from the one before', async () => {
     const first = await browser.newPage();
-    await first.navigate(`http://127.0.0.1:${port}/`);
-    await first.evaluate(`localStorage.setItem('seen', 'yes')`);
-    expect(await first.evaluate<string>(`localStorage.getItem('seen')`)).toBe('yes');
-    await first.close();
+    try {
+      await open(first, `http://127.0.0.1:${port}/`);
+      await first.evaluate(`localStorage.setItem('seen', 'yes')`);
+      expect(await first.evaluate<string>(`localStorage.getItem('seen')`)).toBe('yes');
+    } finally {
+      await first.close();
+    }
 
     const second = await browser.newPage();
     try {
-      await second.navigate(`http://127.0.0.1:${port}/`);
+      await open(second, `http://127.0.0.1:${port}/`);
       expect(await second.evaluate<string | null>(`localStorage.getItem('seen')`)).toBeNull();
     } finally {
       await second.close();
@@ -85,5 +95,48 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
     } finally {
       await page.close();
     }
+  });
+
+  it('lays the page out at the viewport Playwright gives its pages, 1280 by 720', async () => {
+    const page = await browser.newPage();
+    try {
+      await open(page, `http://127.0.0.1:${port}/`);
+      expect(await page.evaluate<number[]>('[innerWidth, innerHeight]')).toEqual([1280, 720]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('names the command the browser refuses: a navigation, a domain that does not exist', async () => {
+    const page = await browser.newPage();
+    try {
+      await expect(page.navigate('not a url')).rejects.toThrow(/^Page\.navigate: /);
+    } finally {
+      await page.close();
+    }
+    await expect(browser.newPage({ enable: ['NoSuchDomain'] })).rejects.toThrow(/^NoSuchDomain\.enable: /);
+  });
+
+  it('ends Chromium and removes its profile on close', async () => {
+    const own = await launchUninstrumentedChromium();
+    expect(existsSync(own.profileDir)).toBe(true);
+    await own.close();
+    expect(existsSync(own.profileDir)).toBe(false);
+    expect(() => process.kill(own.pid, 0)).toThrow(/ESRCH/);
+  });
+
+  it('rejects what is pending when Chromium dies, and still closes', async () => {
+    const own = await launchUninstrumentedChromium();
+    try {
+      const page = await own.newPage();
+      await open(page, `http://127.0.0.1:${port}/`);
+      const neverAnswered = page.evaluate('new Promise(() => {})');
+      process.kill(own.pid, 'SIGKILL');
+      await expect(neverAnswered).rejects.toThrow(/Runtime\.evaluate: the browser closed the connection/);
+      await expect(page.evaluate('1')).rejects.toBeInstanceOf(CdpCommandError);
+    } finally {
+      await own.close();
+    }
+    expect(existsSync(own.profileDir)).toBe(false);
   });
 });

@@ -3,28 +3,38 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { CHROMIUM_PATH, CHROMIUM_FLAGS } from '../helpers/chromium';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/chromium';
 
 /**
- * Headless Chromium driven over a bare DevTools protocol connection that turns on no domain: no
- * Runtime, Network or Fetch, as Playwright must. What a candidate's window never has, the page
- * then never pays: with Runtime on, V8 records a detailed stack for every Error the page creates,
- * and to place a frame in a module's top-level code it re-parses the whole module. Monaco creates
- * one at load (its context-key parser's static initializer), so its 2.7 MB module takes ~100 ms
- * longer to run; with Fetch on, every file waits for a round trip to the driver.
+ * Headless Chromium driven over a bare DevTools protocol connection that turns on no domain,
+ * where Playwright turns on Runtime and Network (and Fetch, for loopbackOnlyContext's routing).
+ * What a candidate's window never has, the page then never pays: with Runtime on, V8 records a
+ * detailed stack for every Error the page creates, and to place a frame in a module's top-level
+ * code it re-parses the whole module. Monaco creates one as its 2.7 MB module loads (its
+ * context-key parser's static initializer), so that module takes ~100 ms longer to run.
  *
- * Only the commands that need no domain are used: Target (a fresh context per page),
- * Page.navigate, Runtime.evaluate and Input.
+ * Only commands that need no domain are used: Target (a fresh context per page), Page.navigate,
+ * Runtime.evaluate and Input. A page can turn domains on for a control run (`enable`).
  */
 export interface UninstrumentedChromium {
-  /** A page in a fresh browser context (no cache, no storage), on about:blank. */
-  newPage(): Promise<UninstrumentedPage>;
+  /** A page in a fresh browser context (no cache, no storage) on about:blank, 1280 x 720 as Playwright's. */
+  newPage(options?: NewPageOptions): Promise<UninstrumentedPage>;
+  /** Ends Chromium (SIGKILL if it ignores SIGTERM for 5 s) and removes its profile. */
   close(): Promise<void>;
+  /** Chromium's process id and profile folder, gone once closed. */
+  readonly pid: number;
+  readonly profileDir: string;
+}
+
+/** How a page is opened. */
+export interface NewPageOptions {
+  /** Domains turned on before the first navigation (e.g. Runtime, Network): a control for what they cost. */
+  enable?: readonly string[];
 }
 
 /** One page of an UninstrumentedChromium. */
 export interface UninstrumentedPage {
-  /** Navigates and returns once the new document is committed. */
+  /** Navigates; resolves once the browser has committed to the new document, rejects if it could not. */
   navigate(url: string): Promise<void>;
   /** The value of `expression` in the page (awaited if it is a promise), which must be JSON. */
   evaluate<T>(expression: string): Promise<T>;
@@ -36,7 +46,7 @@ export interface UninstrumentedPage {
   close(): Promise<void>;
 }
 
-/** A protocol error or an exception thrown in the page, with the command that met it. */
+/** A protocol error, an exception thrown in the page, or a command the browser never answered. */
 export class CdpCommandError extends Error {
   constructor(method: string, detail: string) {
     super(`${method}: ${detail}`);
@@ -44,113 +54,208 @@ export class CdpCommandError extends Error {
   }
 }
 
-interface CdpReply {
+/** How long a command may go unanswered: the page's own waits give up at 30 s. */
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/** Playwright's viewport, so both drivers lay out the same page. */
+const VIEWPORT = { width: 1280, height: 720 };
+
+/**
+ * The switches playwright-core 1.65 launches headless Chromium with on Linux, so that both
+ * drivers time the same browser; CHROMIUM_FLAGS follow, as they follow Playwright's.
+ */
+const PLAYWRIGHT_LAUNCH_SWITCHES = [
+  '--disable-field-trial-config',
+  '--disable-background-networking',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-back-forward-cache',
+  '--disable-breakpad',
+  '--disable-component-extensions-with-background-pages',
+  '--disable-component-update',
+  '--no-default-browser-check',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+  '--disable-extensions',
+  '--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch',
+  '--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies',
+  '--allow-pre-commit-input',
+  '--disable-hang-monitor',
+  '--disable-ipc-flooding-protection',
+  '--disable-popup-blocking',
+  '--disable-prompt-on-repost',
+  '--disable-renderer-backgrounding',
+  '--force-color-profile=srgb',
+  '--metrics-recording-only',
+  '--no-first-run',
+  '--password-store=basic',
+  '--no-service-autorun',
+  '--disable-search-engine-choice-screen',
+  '--enable-unsafe-swiftshader',
+  '--disable-stack-profiler',
+  '--disable-sync',
+  '--headless',
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4',
+];
+
+interface CdpMessage {
   id?: number;
+  method?: string;
+  params?: { sessionId?: string };
   result?: Record<string, unknown>;
   error?: { message: string };
 }
 
-/** One flat-session protocol connection: commands by id, each answered once. */
+interface PendingCommand {
+  method: string;
+  sessionId: string | undefined;
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One flat-session protocol connection: commands by id, each settled once: by its answer, by
+ * the connection closing, by its page's session ending (a crash or a close), or by the timeout.
+ */
 class CdpConnection {
   private nextId = 0;
-  private readonly pending = new Map<number, { method: string; resolve(result: Record<string, unknown>): void; reject(error: Error): void }>();
+  private closed = false;
+  private readonly pending = new Map<number, PendingCommand>();
 
   constructor(private readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const reply = JSON.parse(String(data)) as CdpReply;
-      const waiting = reply.id === undefined ? undefined : this.pending.get(reply.id);
+      const message = JSON.parse(String(data)) as CdpMessage;
+      if (message.method === 'Target.detachedFromTarget') this.rejectAll('the page was closed or crashed', message.params?.sessionId);
+      const waiting = message.id === undefined ? undefined : this.pending.get(message.id);
       if (!waiting) return;
-      this.pending.delete(reply.id!);
-      if (reply.error) waiting.reject(new CdpCommandError(waiting.method, reply.error.message));
-      else waiting.resolve(reply.result ?? {});
+      this.settle(message.id!);
+      if (message.error) waiting.reject(new CdpCommandError(waiting.method, message.error.message));
+      else waiting.resolve(message.result ?? {});
     });
+    // 'close' follows any error: that is where the commands are settled.
+    socket.on('error', () => {});
     socket.on('close', () => {
-      for (const [id, waiting] of this.pending) {
-        this.pending.delete(id);
-        waiting.reject(new CdpCommandError(waiting.method, 'the browser closed the connection'));
-      }
+      this.closed = true;
+      this.rejectAll('the browser closed the connection');
     });
   }
 
   send(method: string, params: object = {}, sessionId?: string): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new CdpCommandError(method, 'the browser closed the connection'));
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { method, resolve, reject });
-      this.socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+      const timer = setTimeout(() => {
+        this.settle(id);
+        reject(new CdpCommandError(method, `no answer in ${COMMAND_TIMEOUT_MS / 1000} s`));
+      }, COMMAND_TIMEOUT_MS);
+      this.pending.set(id, { method, sessionId, resolve, reject, timer });
+      this.socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }), (error) => {
+        if (!error || !this.pending.has(id)) return;
+        this.settle(id);
+        reject(new CdpCommandError(method, error.message));
+      });
     });
   }
-}
 
-/**
- * The switches Playwright launches Chromium with that bear on a page's speed (no throttling of
- * timers or of a page it deems hidden, no field trials, shared memory in /tmp), so that both
- * drivers time the same browser.
- */
-const PLAYWRIGHT_PERFORMANCE_SWITCHES = [
-  '--disable-field-trial-config',
-  '--disable-background-timer-throttling',
-  '--disable-backgrounding-occluded-windows',
-  '--disable-renderer-backgrounding',
-  '--disable-back-forward-cache',
-  '--disable-dev-shm-usage',
-  '--disable-extensions',
-  '--disable-hang-monitor',
-  '--disable-ipc-flooding-protection',
-  '--force-color-profile=srgb',
-  '--hide-scrollbars',
-  '--mute-audio',
-];
+  close(): void {
+    this.socket.close();
+  }
+
+  private settle(id: number): void {
+    clearTimeout(this.pending.get(id)?.timer);
+    this.pending.delete(id);
+  }
+
+  /** Rejects the commands pending on `sessionId`, or every command without one. */
+  private rejectAll(detail: string, sessionId?: string): void {
+    for (const [id, waiting] of this.pending) {
+      if (sessionId !== undefined && waiting.sessionId !== sessionId) continue;
+      this.settle(id);
+      waiting.reject(new CdpCommandError(waiting.method, detail));
+    }
+  }
+}
 
 /** Reads the browser's endpoint from the line Chromium prints on stderr when it listens. */
 function devToolsEndpoint(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools endpoint in 30 s: ${output.slice(-500)}`)), 30_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    const done = (settle: () => void) => {
+      clearTimeout(timer);
+      child.stderr!.off('data', onData);
+      child.off('exit', onExit);
+      child.off('error', onError);
+      settle();
+    };
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const endpoint = /DevTools listening on (ws:\/\/\S+)/.exec(output)?.[1];
-      if (endpoint) {
-        clearTimeout(timer);
-        resolve(endpoint);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Chromium exited (${code}) before listening: ${output.slice(-500)}`));
-    });
+      if (endpoint) done(() => resolve(endpoint));
+    };
+    const onExit = (code: number | null, signal: string | null) => done(() => reject(new Error(`Chromium exited (${code ?? signal}) before listening: ${output.slice(-500)}`)));
+    const onError = (error: Error) => done(() => reject(new Error(`Chromium could not start (${CHROMIUM_PATH}): ${error.message}`)));
+    const timer = setTimeout(() => done(() => reject(new Error(`Chromium printed no DevTools endpoint in 20 s: ${output.slice(-500)}`))), 20_000);
+    child.stderr!.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
   });
 }
 
 /**
- * Launches Debian's Chromium with the test helpers' flags, a profile of its own, and host
- * resolution limited to 127.0.0.1 (every other name fails to resolve: with no Fetch domain,
- * nothing else could stop a request that would leave the machine).
+ * Launches Debian's Chromium as Playwright would, with a profile of its own and host resolution
+ * limited to 127.0.0.1 (every other name fails to resolve: with no Fetch domain, nothing else
+ * would stop a request that would leave the machine).
  */
 export async function launchUninstrumentedChromium(): Promise<UninstrumentedChromium> {
-  const profile = mkdtempSync(join(tmpdir(), 'interviewlm-bench-chromium-'));
+  const profileDir = mkdtempSync(join(tmpdir(), 'interviewlm-bench-chromium-'));
   const child = spawn(
     CHROMIUM_PATH,
     [
-      '--headless',
+      ...PLAYWRIGHT_LAUNCH_SWITCHES,
       ...CHROMIUM_FLAGS,
-      ...PLAYWRIGHT_PERFORMANCE_SWITCHES,
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      `--user-data-dir=${profile}`,
+      `--user-data-dir=${profileDir}`,
       '--remote-debugging-address=127.0.0.1',
       '--remote-debugging-port=0',
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // A process group of its own, so that closing can end the helper processes too, even
+    // those of a browser that died first.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
-  const close = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill();
-      await exited;
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Nothing left in it.
     }
-    rmSync(profile, { recursive: true, force: true });
   };
-  let connection: CdpConnection;
+  child.on('error', () => {}); // a failed start is reported by devToolsEndpoint
+  child.stderr!.resume(); // drained, so Chromium never blocks on a full pipe
+  // A bench stopped by a signal still ends its browser (the runner forwards SIGINT/SIGTERM).
+  const killOnExit = () => {
+    killGroup();
+    rmSync(profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  };
+  process.once('exit', killOnExit);
+  let connection: CdpConnection | null = null;
+  const close = async () => {
+    process.off('exit', killOnExit);
+    connection?.close();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const stubborn = setTimeout(killGroup, 5_000);
+      await exited;
+      clearTimeout(stubborn);
+    }
+    // Helper processes can outlive the browser by a moment, still writing the profile.
+    killGroup();
+    rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
   try {
     const socket = new WebSocket(await devToolsEndpoint(child), { perMessageDeflate: false });
     await new Promise((resolve, reject) => {
@@ -162,13 +267,31 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
     await close();
     throw error;
   }
+  const browser = connection;
 
   return {
-    async newPage() {
-      const { browserContextId } = await connection.send('Target.createBrowserContext', { disposeOnDetach: true });
-      const { targetId } = await connection.send('Target.createTarget', { url: 'about:blank', browserContextId });
-      const { sessionId } = (await connection.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
-      const send = (method: string, params: object = {}) => connection.send(method, params, sessionId);
+    pid: child.pid!,
+    profileDir,
+    async newPage(options = {}) {
+      const { browserContextId } = await browser.send('Target.createBrowserContext', { disposeOnDetach: true });
+      const disposeContext = () => browser.send('Target.disposeBrowserContext', { browserContextId });
+      let sessionId: string;
+      try {
+        const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank', browserContextId });
+        ({ sessionId } = (await browser.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string });
+      } catch (error) {
+        await disposeContext().catch(() => {});
+        throw error;
+      }
+      const send = (method: string, params: object = {}) => browser.send(method, params, sessionId);
+      try {
+        // The viewport as Playwright sets it (the window's own size leaves less to the page).
+        await send('Emulation.setDeviceMetricsOverride', { ...VIEWPORT, deviceScaleFactor: 1, mobile: false });
+        for (const domain of options.enable ?? []) await send(`${domain}.enable`);
+      } catch (error) {
+        await disposeContext().catch(() => {});
+        throw error;
+      }
       return {
         async navigate(url) {
           const { errorText } = await send('Page.navigate', { url });
@@ -191,7 +314,7 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
           await send('Input.dispatchMouseEvent', { type: 'mouseReleased', x, y, button: 'left', clickCount: 1 });
         },
         async close() {
-          await connection.send('Target.disposeBrowserContext', { browserContextId });
+          await disposeContext();
         },
       };
     },
