@@ -271,9 +271,17 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       const sessionId = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get('bench_typing')!.id;
       await page.locator('[data-testid="editor"] .monaco-editor').click();
       await page.keyboard.press('ControlOrMeta+End');
+      const beforeEnter = recordedText(services, sessionId).length;
       await page.keyboard.press('Enter');
       await page.evaluate(installKeyProbe);
-      const typedBefore = recordedText(services, sessionId).length;
+      // Counted from once the Enter's edit is recorded: the recorder sends edits in batches, and
+      // read at once, a newline still in a batch was counted as typed (1,401 of 1,400).
+      let typedBefore = beforeEnter;
+      for (let attempt = 0; attempt < 100 && typedBefore === beforeEnter; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        typedBefore = recordedText(services, sessionId).length;
+      }
+      if (typedBefore === beforeEnter) throw new Error('the Enter before typing was never recorded');
       // Letters and spaces only: nothing Monaco would auto-close or auto-indent.
       const lettersAndSpaces = (count: number, from: number) => Array.from({ length: count }, (_, i) => ((from + i) % 7 === 6 ? 'Space' : String.fromCharCode(97 + ((from + i) % 26))));
       // Typing starts as the editor opens: those first seconds, while the TypeScript worker
