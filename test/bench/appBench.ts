@@ -236,30 +236,27 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       // the one before started), from 3 s after the browsers are launched (a fresh Chromium's own
       // start-up made the first loads after it ~300-500 ms slower).
       const uninstrumented = await launchUninstrumentedChromium();
-      const timings = { plain: [] as number[], withDomains: [] as number[], playwright: [] as number[] };
-      const offLoopback: string[] = [];
-      const drivers: ((load: number) => Promise<void>)[] = [
-        async (load) => {
-          const { readyAt, offLoopback: off } = await timeUninstrumentedLoad(uninstrumented, shell.url, `bench_plain_${load}`);
-          timings.plain.push(readyAt);
-          offLoopback.push(...off);
-        },
-        async (load) => {
-          const { readyAt, offLoopback: off } = await timeUninstrumentedLoad(uninstrumented, shell.url, `bench_domains_${load}`, { enable: CONTROL_DOMAINS });
-          timings.withDomains.push(readyAt);
-          offLoopback.push(...off);
-        },
-        async (load) => {
-          const { readyAt, offLoopback: off, context } = await loadUnderPlaywright(browser, shell.url, `bench_playwright_${load}`);
-          timings.playwright.push(readyAt);
-          offLoopback.push(...off);
+      const drivers = {
+        plain: (candidateId: string) => timeUninstrumentedLoad(uninstrumented, shell.url, candidateId),
+        withDomains: (candidateId: string) => timeUninstrumentedLoad(uninstrumented, shell.url, candidateId, { enable: CONTROL_DOMAINS }),
+        playwright: async (candidateId: string): Promise<TimedLoad> => {
+          const { context, ...load } = await loadUnderPlaywright(browser, shell.url, candidateId);
           await context.close();
+          return load;
         },
-      ];
+      };
+      const driverNames = Object.keys(drivers) as (keyof typeof drivers)[];
+      const timings = Object.fromEntries(driverNames.map((name) => [name, [] as number[]])) as Record<keyof typeof drivers, number[]>;
+      const offLoopback: string[] = [];
       try {
         await new Promise((resolve) => setTimeout(resolve, BROWSER_SETTLE_MS));
         for (let load = 0; load < options.loads; load++) {
-          for (let turn = 0; turn < drivers.length; turn++) await drivers[(load + turn) % drivers.length]!(load);
+          for (let turn = 0; turn < driverNames.length; turn++) {
+            const name = driverNames[(load + turn) % driverNames.length]!;
+            const { readyAt, offLoopback: off } = await drivers[name](`bench_${name}_${load}`);
+            timings[name].push(readyAt);
+            offLoopback.push(...off);
+          }
         }
       } finally {
         await uninstrumented.close();
@@ -311,7 +308,7 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
           id: 'app.editor_ready_ms',
           value: readySummary.p50,
           unit: 'ms',
-          note: `p50 of ${options.loads} loads, each a fresh browser context and session, in a Chromium driven on the bare DevTools protocol with no domain on, as a candidate's window has none: from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id typed and Start clicked as soon as it is enabled (${list(timings.plain)} ms); ${note}; requests off 127.0.0.1 in all ${options.loads * drivers.length} timed loads: ${offLoopback.length}`,
+          note: `p50 of ${options.loads} loads, each a fresh browser context and session, in a Chromium driven on the bare DevTools protocol with no domain on, as a candidate's window has none: from navigation (performance.now() = 0) to the animation frame that first finds the question's title shown and Monaco's input present, with the candidate id typed and Start clicked as soon as it is enabled (${list(timings.plain)} ms); ${note}; requests off 127.0.0.1 in all ${options.loads * driverNames.length} timed loads: ${offLoopback.length}`,
         },
         {
           id: 'app.editor_ready_ms_devtools_domains',

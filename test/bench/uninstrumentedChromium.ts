@@ -236,9 +236,11 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
   child.on('error', () => {}); // a failed start is reported by devToolsEndpoint
   child.stderr!.resume(); // drained, so Chromium never blocks on a full pipe
   // A bench stopped by a signal still ends its browser (the runner forwards SIGINT/SIGTERM).
+  // Helper processes can outlive the browser by a moment, still writing the profile.
+  const removeProfile = () => rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   const killOnExit = () => {
     killGroup();
-    rmSync(profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    removeProfile();
   };
   process.once('exit', killOnExit);
   let connection: CdpConnection | null = null;
@@ -252,9 +254,8 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
       await exited;
       clearTimeout(stubborn);
     }
-    // Helper processes can outlive the browser by a moment, still writing the profile.
     killGroup();
-    rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    removeProfile();
   };
   try {
     const socket = new WebSocket(await devToolsEndpoint(child), { perMessageDeflate: false });
@@ -275,16 +276,11 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
     async newPage(options = {}) {
       const { browserContextId } = await browser.send('Target.createBrowserContext', { disposeOnDetach: true });
       const disposeContext = () => browser.send('Target.disposeBrowserContext', { browserContextId });
-      let sessionId: string;
+      let sessionId: string | undefined;
+      const send = (method: string, params: object = {}) => browser.send(method, params, sessionId);
       try {
         const { targetId } = await browser.send('Target.createTarget', { url: 'about:blank', browserContextId });
         ({ sessionId } = (await browser.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string });
-      } catch (error) {
-        await disposeContext().catch(() => {});
-        throw error;
-      }
-      const send = (method: string, params: object = {}) => browser.send(method, params, sessionId);
-      try {
         // The viewport as Playwright sets it (the window's own size leaves less to the page).
         await send('Emulation.setDeviceMetricsOverride', { ...VIEWPORT, deviceScaleFactor: 1, mobile: false });
         for (const domain of options.enable ?? []) await send(`${domain}.enable`);
