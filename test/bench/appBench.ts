@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { startBrowserShell } from '../../electron/browserShell/browserShell';
 import { createIpcHost } from '../../electron/ipc/handlers';
 import { configForDataDir } from '../../electron/services/config';
-import { createServices } from '../../electron/services/container';
+import { createServices, type Services } from '../../electron/services/container';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium, loopbackOnlyContext } from '../helpers/chromium';
 import { recordedText } from '../helpers/recordedText';
 import type { BenchResult } from './benchResult';
 import { SeededRandom } from './random';
 import { formatMs, formatNumber, summarize } from './stats';
-import { launchUninstrumentedChromium, type NewPageOptions, type UninstrumentedChromium } from './uninstrumentedChromium';
+import { launchUninstrumentedChromium, type KeyModifier, type NewPageOptions, type UninstrumentedChromium, type UninstrumentedPage } from './uninstrumentedChromium';
 import { withTempDir } from './withTempDir';
 
 /** How the app bench is sized. */
@@ -113,11 +113,27 @@ function drainKeyProbe(): KeyProbeReadings {
   return readings;
 }
 
+/** What typing needs of a page, from either driver: a key pressed, and an expression read back. */
+interface TypingPage {
+  press(key: string, modifiers?: readonly KeyModifier[]): Promise<void>;
+  evaluate<T>(expression: string): Promise<T>;
+  click(x: number, y: number): Promise<void>;
+}
+
+/** A Playwright page as a TypingPage (keyboard.press: keydown with its text, keyup). */
+function playwrightTyping(page: Page): TypingPage {
+  return {
+    press: (key, modifiers = []) => page.keyboard.press([...modifiers, key].join('+')),
+    evaluate: (expression) => page.evaluate(expression),
+    click: (x, y) => page.mouse.click(x, y),
+  };
+}
+
 /**
  * Presses `keys` at `rate` a second, each a random fraction of a frame after its slot, then
  * waits for the last to show and drains the page's key probe.
  */
-async function typeAndRead(page: Page, keys: readonly string[], rate: number, phase: SeededRandom): Promise<KeyProbeReadings> {
+async function typeAndRead(page: TypingPage, keys: readonly string[], rate: number, phase: SeededRandom): Promise<KeyProbeReadings> {
   const interval = 1000 / rate;
   // Each key goes a random fraction of a frame after its slot. Chromium draws on a fixed 60 Hz
   // frame clock: sent exactly 50 ms (three frames) apart, every key fell at the same point of its
@@ -129,18 +145,100 @@ async function typeAndRead(page: Page, keys: readonly string[], rate: number, ph
     const due = startedAt + i * interval + phase.between(0, FRAME_MS);
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    await page.keyboard.press(keys[i]!);
+    await page.press(keys[i]!);
   }
   // Read once every key pressed has been seen (a key never seen shows in the notes, not as a failed bench).
-  await page
-    .waitForFunction(() => (globalThis as unknown as { __keyProbe: KeyProbe }).__keyProbe.pressedAt.length === 0, undefined, { polling: 'raf', timeout: 5_000 })
-    .catch(() => {});
+  await page.evaluate(eachFrameUntil('__keyProbe.pressedAt.length === 0', 5_000)).catch(() => {});
   // Event Timing reports a key once its next frame is painted.
-  await page.evaluate(() => {
-    const nextFrame = (globalThis as unknown as { requestAnimationFrame(callback: () => void): number }).requestAnimationFrame;
-    return new Promise<void>((resolve) => nextFrame(() => nextFrame(resolve)));
-  });
-  return page.evaluate(drainKeyProbe);
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true))))');
+  return page.evaluate(`(${drainKeyProbe})()`);
+}
+
+/**
+ * `count` key presses shaped like code: words of letters on lines of 20 to 60 characters, each
+ * line ending in a space and Enter, and the text they type. Not one endless line: a candidate's
+ * lines are short, and on a line of hundreds of characters Chromium re-shapes the whole line's
+ * text at each key (~6 ms in one key of a trace, at ~540 characters). Nothing Monaco would
+ * auto-close or indent, and no Enter right after a word, where it could accept a suggestion.
+ */
+function codeShapedKeys(count: number, random: SeededRandom): { keys: string[]; text: string } {
+  const keys: string[] = [];
+  let lineLeft = random.int(20, 60);
+  let wordLeft = random.int(2, 8);
+  while (keys.length < count) {
+    if (lineLeft <= 2) {
+      keys.push('Space', 'Enter');
+      lineLeft = random.int(20, 60);
+      wordLeft = random.int(2, 8);
+    } else if (wordLeft === 0) {
+      keys.push('Space');
+      lineLeft--;
+      wordLeft = random.int(2, 8);
+    } else {
+      keys.push(String.fromCharCode(97 + (keys.length % 26)));
+      lineLeft--;
+      wordLeft--;
+    }
+  }
+  keys.length = count;
+  const typedBy: Record<string, string> = { Space: ' ', Enter: '\n' };
+  return { keys, text: keys.map((key) => typedBy[key] ?? key).join('') };
+}
+
+/** How many characters `actual` and `expected` share from the start. */
+function matchingPrefixLength(actual: string, expected: string): number {
+  let length = 0;
+  while (length < actual.length && length < expected.length && actual[length] === expected[length]) length++;
+  return length;
+}
+
+/** What one typing run measured: the opening seconds, the target's steady typing, and what was recorded. */
+interface TypingRun {
+  atOpen: KeyProbeReadings;
+  steady: KeyProbeReadings;
+  typed: number;
+  recorded: number;
+}
+
+/**
+ * Types into the editor of a page just made ready: a click, Control+End, Enter, then the opening
+ * seconds and, without a pause, the target's seconds of code-shaped text; then waits for the
+ * recorder to hold them and counts how much of what it holds is what was typed.
+ */
+async function typeIntoEditor(page: TypingPage, services: Services, sessionId: string, options: AppBenchOptions): Promise<TypingRun> {
+  const editor = await page.evaluate<{ x: number; y: number }>(`(() => { const editor = document.querySelector('[data-testid="editor"] .monaco-editor'); ${CENTRE_OF('editor')} })()`);
+  await page.click(editor.x, editor.y);
+  await page.press('End', ['Control']);
+  const beforeEnter = recordedText(services, sessionId).length;
+  await page.press('Enter');
+  await page.evaluate(`(${installKeyProbe})()`);
+  // Counted from once the Enter's edit is recorded: the recorder sends edits in batches, and
+  // read at once, a newline still in a batch was counted as typed (1,401 of 1,400).
+  let typedBefore = beforeEnter;
+  for (let attempt = 0; attempt < 100 && typedBefore === beforeEnter; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    typedBefore = recordedText(services, sessionId).length;
+  }
+  if (typedBefore === beforeEnter) throw new Error('the Enter before typing was never recorded');
+  // Typing starts as the editor opens: those first seconds, while the TypeScript worker
+  // starts beside the page, are reported apart (app.keystroke_p99_ms_at_open); the target's
+  // seconds of typing follow on without a pause.
+  const openCount = options.typingRate * options.openSeconds;
+  const steadyCount = options.typingRate * options.typingSeconds;
+  const { keys, text } = codeShapedKeys(openCount + steadyCount, new SeededRandom(0x6c696e65));
+  const phase = new SeededRandom(0x6b657973);
+  const atOpen = await typeAndRead(page, keys.slice(0, openCount), options.typingRate, phase);
+  const steady = await typeAndRead(page, keys.slice(openCount), options.typingRate, phase);
+  // What the recorder holds once its batches are in (End interview would flush; waiting is
+  // enough here): the characters that match what was typed, in order.
+  let recorded = 0;
+  for (let attempt = 0; attempt < 100 && recorded < text.length; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const since = recordedText(services, sessionId).slice(typedBefore);
+    recorded = since === text ? text.length : matchingPrefixLength(since, text);
+  }
+  const typed = text.length;
+  return { atOpen, steady, typed, recorded };
 }
 
 /** Percentiles of key-to-paint times of which only those of 16 ms or more were reported: the rest count as 0 (under 16). */
@@ -170,6 +268,9 @@ function eachFrameUntil(condition: string, timeoutMs = 30_000): string {
   })`;
 }
 
+/** In the page, statements: return the centre of the element `name` holds, in the page's coordinates. */
+const CENTRE_OF = (name: string) => `const box = ${name}.getBoundingClientRect(); return { x: box.x + box.width / 2, y: box.y + box.height / 2 };`;
+
 /** In the page, as an expression: the page's resource requests that went anywhere but 127.0.0.1. */
 const REQUESTS_OFF_LOOPBACK = `performance.getEntriesByType('resource').map((entry) => entry.name).filter((url) => /^(https?|wss?):/.test(url) && !/^(https?|wss?):\\/\\/127\\.0\\.0\\.1[:/]/.test(url))`;
 
@@ -182,23 +283,29 @@ interface TimedLoad {
 /**
  * One load on the bare protocol: navigation, the candidate id typed, Start clicked with the mouse
  * as soon as it is enabled, then the page's clock at the animation frame that first finds the
- * editor ready. The page is closed at once, as Playwright's are.
+ * editor ready. The page is left open.
  */
-async function timeUninstrumentedLoad(browser: UninstrumentedChromium, url: string, candidateId: string, options: NewPageOptions = {}): Promise<TimedLoad> {
+async function loadUninstrumented(browser: UninstrumentedChromium, url: string, candidateId: string, options: NewPageOptions = {}): Promise<TimedLoad & { page: UninstrumentedPage }> {
   const page = await browser.newPage(options);
   try {
     await page.navigate(url);
     await page.evaluate(eachFrameUntil(`(() => { const input = document.querySelector('[data-testid="candidate-input"]'); if (!input || input.disabled) return false; input.focus(); return true; })()`));
     await page.insertText(candidateId);
-    const start = await page.evaluate<{ x: number; y: number }>(
-      eachFrameUntil(`(() => { const button = document.querySelector('[data-testid="start-button"]'); if (!button || button.disabled) return false; const box = button.getBoundingClientRect(); return { x: box.x + box.width / 2, y: box.y + box.height / 2 }; })()`),
-    );
+    const start = await page.evaluate<{ x: number; y: number }>(eachFrameUntil(`(() => { const button = document.querySelector('[data-testid="start-button"]'); if (!button || button.disabled) return false; ${CENTRE_OF('button')} })()`));
     await page.click(start.x, start.y);
     const readyAt = await page.evaluate<number>(eachFrameUntil(EDITOR_READY_AT));
-    return { readyAt, offLoopback: await page.evaluate<string[]>(REQUESTS_OFF_LOOPBACK) };
-  } finally {
-    await page.close();
+    return { readyAt, offLoopback: await page.evaluate<string[]>(REQUESTS_OFF_LOOPBACK), page };
+  } catch (error) {
+    await page.close().catch(() => {});
+    throw error;
   }
+}
+
+/** A timed load on the bare protocol, its page closed at once, as Playwright's are. */
+async function timeUninstrumentedLoad(browser: UninstrumentedChromium, url: string, candidateId: string, options: NewPageOptions = {}): Promise<TimedLoad> {
+  const { page, ...load } = await loadUninstrumented(browser, url, candidateId, options);
+  await page.close();
+  return load;
 }
 
 /** The same load through Playwright, in a loopback-only context; the page is left open. */
@@ -248,6 +355,7 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       const driverNames = Object.keys(drivers) as (keyof typeof drivers)[];
       const timings = Object.fromEntries(driverNames.map((name) => [name, [] as number[]])) as Record<keyof typeof drivers, number[]>;
       const offLoopback: string[] = [];
+      let typingRuns: { plain: TypingRun; playwright: TypingRun } | null = null;
       try {
         await new Promise((resolve) => setTimeout(resolve, BROWSER_SETTLE_MS));
         for (let load = 0; load < options.loads; load++) {
@@ -258,49 +366,41 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
             offLoopback.push(...off);
           }
         }
+
+        // app.keystroke_p99_ms and app.keystrokes_recorded_ratio in one more load on the bare
+        // protocol, as a candidate's window; then, for context, the same typing through Playwright.
+        const typeIn = async (candidateId: string, open: (candidateId: string) => Promise<{ page: TypingPage; close(): Promise<void> }>) => {
+          const { page, close } = await open(candidateId);
+          try {
+            const { id } = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get(candidateId)!;
+            return await typeIntoEditor(page, services, id, options);
+          } finally {
+            await close();
+          }
+        };
+        typingRuns = {
+          plain: await typeIn('bench_typing', async (candidateId) => {
+            const { page } = await loadUninstrumented(uninstrumented, shell.url, candidateId);
+            return { page, close: () => page.close() };
+          }),
+          playwright: await typeIn('bench_typing_playwright', async (candidateId) => {
+            const { page, context } = await loadUnderPlaywright(browser, shell.url, candidateId);
+            return { page: playwrightTyping(page), close: () => context.close() };
+          }),
+        };
       } finally {
         await uninstrumented.close();
       }
       const readySummary = summarize(timings.plain);
-
-      // app.keystroke_p99_ms and app.keystrokes_recorded_ratio, in one more (untimed) load through Playwright.
-      const { page } = await loadUnderPlaywright(browser, shell.url, 'bench_typing');
-      const sessionId = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get('bench_typing')!.id;
-      await page.locator('[data-testid="editor"] .monaco-editor').click();
-      await page.keyboard.press('ControlOrMeta+End');
-      const beforeEnter = recordedText(services, sessionId).length;
-      await page.keyboard.press('Enter');
-      await page.evaluate(installKeyProbe);
-      // Counted from once the Enter's edit is recorded: the recorder sends edits in batches, and
-      // read at once, a newline still in a batch was counted as typed (1,401 of 1,400).
-      let typedBefore = beforeEnter;
-      for (let attempt = 0; attempt < 100 && typedBefore === beforeEnter; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        typedBefore = recordedText(services, sessionId).length;
-      }
-      if (typedBefore === beforeEnter) throw new Error('the Enter before typing was never recorded');
-      // Letters and spaces only: nothing Monaco would auto-close or auto-indent.
-      const lettersAndSpaces = (count: number, from: number) => Array.from({ length: count }, (_, i) => ((from + i) % 7 === 6 ? 'Space' : String.fromCharCode(97 + ((from + i) % 26))));
-      // Typing starts as the editor opens: those first seconds, while the TypeScript worker
-      // starts beside the page, are reported apart (app.keystroke_p99_ms_at_open); the target's
-      // 60 s of typing follow on without a pause.
-      const phase = new SeededRandom(0x6b657973);
-      const openCount = options.typingRate * options.openSeconds;
-      const atOpen = await typeAndRead(page!, lettersAndSpaces(openCount, 0), options.typingRate, phase);
-      const count = options.typingRate * options.typingSeconds;
-      const typing = await typeAndRead(page!, lettersAndSpaces(count, openCount), options.typingRate, phase);
-      const typed = openCount + count;
-      // What the recorder holds once its batches are in (End interview would flush; waiting is enough here).
-      let recorded = 0;
-      for (let attempt = 0; attempt < 100; attempt++) {
-        recorded = recordedText(services, sessionId).length - typedBefore;
-        if (recorded >= typed) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const { atOpen, steady: typing, typed, recorded } = typingRuns!.plain;
+      const underDevtools = typingRuns!.playwright;
       const note = `built page (electron-vite build) in headless Chromium ${CHROMIUM_PATH}, served by the browser shell on 127.0.0.1 with real services (SQLite recorder)`;
+      const count = options.typingRate * options.typingSeconds;
+      const openCount = options.typingRate * options.openSeconds;
       const steady = summarize(typing.latencies);
       const opening = summarize(atOpen.latencies);
       const paint = paintSummary(typing.paints, count);
+      const steadyUnderDevtools = summarize(underDevtools.steady.latencies);
       const list = (values: readonly number[]) => values.map((ms) => formatMs(ms)).join(' / ');
       const observed = (readings: KeyProbeReadings, pressed: number) => `${formatNumber(readings.latencies.length)} of ${formatNumber(pressed)} presses seen${readings.unseen > 0 ? ` (${readings.unseen} never)` : ''}`;
       return [
@@ -326,7 +426,13 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
           id: 'app.keystroke_p99_ms',
           value: steady.p99,
           unit: 'ms',
-          note: `${formatNumber(count)} key presses at ${options.typingRate}/s for ${options.typingSeconds} s (letters and spaces, after the ${options.openSeconds} s of app.keystroke_p99_ms_at_open, without a pause), each at a random point of a frame: p99 from keydown (event.timeStamp) to the editor's lines changing (MutationObserver), in the page's clock; p50 ${formatMs(steady.p50)}, p95 ${formatMs(steady.p95)}, max ${formatMs(steady.max)} ms; ${observed(typing, count)}; ${note}`,
+          note: `${formatNumber(count)} key presses at ${options.typingRate}/s for ${options.typingSeconds} s (code-shaped: words of letters on lines of 20-60 characters, each ended by a space and Enter; after the ${options.openSeconds} s of app.keystroke_p99_ms_at_open, without a pause), each at a random point of a frame: p99 from keydown (event.timeStamp) to the editor's lines changing (MutationObserver), in the page's clock, in a load on the bare DevTools protocol with no domain on (as app.editor_ready_ms; Input.dispatchKeyEvent, keydown with the key's text then keyup); p50 ${formatMs(steady.p50)}, p95 ${formatMs(steady.p95)}, max ${formatMs(steady.max)} ms; ${observed(typing, count)}; ${note}`,
+        },
+        {
+          id: 'app.keystroke_p99_ms_under_devtools',
+          value: steadyUnderDevtools.p99,
+          unit: 'ms',
+          note: `context: the same typing (both phases, the same seeded moments) through Playwright's keyboard.press in one more load, after the one above, in the bench's loopback-only context (Runtime, Network and Fetch on): the 60 s's p50 ${formatMs(steadyUnderDevtools.p50)}, p95 ${formatMs(steadyUnderDevtools.p95)}, max ${formatMs(steadyUnderDevtools.max)} ms; ${observed(underDevtools.steady, count)}; recorded as typed: ${formatNumber(underDevtools.recorded)} of ${formatNumber(underDevtools.typed)} characters`,
         },
         {
           id: 'app.keystroke_p99_ms_at_open',
@@ -338,13 +444,13 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
           id: 'app.keystroke_paint_p99_ms',
           value: paint.p99,
           unit: 'ms',
-          note: `context: app.keystroke_p99_ms's keys, to the next paint after the key was handled (Event Timing: one interaction a key, the longest of its keydown, keypress and keyup entries, each timed from its own event; Chromium reports from 16 ms in steps of 8, and a key it did not report counts as under 16): ${formatNumber(typing.paints.length)} of ${formatNumber(count)} keys took 16 ms or more; p95 ${paint.p95 === 0 ? 'under 16' : formatMs(paint.p95)}, max ${formatMs(paint.max)} ms. The text of a key is in the DOM within its own task; its pixels wait for the next frame of the 60 Hz clock`,
+          note: `context: app.keystroke_p99_ms's keys, to the next paint after the key was handled (Event Timing: one interaction a key, the longest of its keydown, keypress and keyup entries, each timed from its own event; Chromium reports from 16 ms in steps of 8, and a key it did not report counts as under 16): ${formatNumber(typing.paints.length)} of ${formatNumber(count)} keys took 16 ms or more; p95 ${paint.p95 === 0 ? 'under 16' : formatMs(paint.p95)}, max ${formatMs(paint.max)} ms. The text of a key is in the DOM within its own task; its pixels wait for the next frame of the 60 Hz clock. On lines of code, from about the 20th line typed (as the editor comes to scroll), headless Chromium here reports most keys' paints ~0.3-1 s late, under Playwright as on the bare protocol, while animation frames keep their 60 Hz and the GPU process is near idle: read this figure as headless Chromium's, not the page's`,
         },
         {
           id: 'app.keystrokes_recorded_ratio',
           value: recorded / typed,
           unit: 'ratio',
-          note: `characters in the session's code_edit events since typing began (${formatNumber(recorded)}) / characters typed (${formatNumber(typed)}, both phases)`,
+          note: `characters of the session's code_edit events since typing began that match the typed text, in order (${formatNumber(recorded)}) / characters typed (${formatNumber(typed)}, both phases)`,
         },
       ];
     } finally {

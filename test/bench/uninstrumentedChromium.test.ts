@@ -56,6 +56,31 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
     }
   });
 
+  it('presses keys as a keyboard does: keydown with its text, keyup, and modifiers that type nothing', async () => {
+    const page = await browser.newPage();
+    try {
+      await open(page, `http://127.0.0.1:${port}/`);
+      await page.evaluate(`(() => {
+        const input = document.getElementById('candidate');
+        window.keys = [];
+        for (const type of ['keydown', 'keyup']) input.addEventListener(type, (event) => keys.push(type + ' ' + event.key + ' ' + event.code + (event.ctrlKey ? ' ctrl' : '') + (event.isTrusted ? '' : ' untrusted')));
+        input.focus();
+        return true;
+      })()`);
+      for (const key of ['a', 'Space', '7']) await page.press(key);
+      await page.press('a', ['Control']);
+      await page.press('End');
+      expect(await page.evaluate<string>(`document.getElementById('candidate').value`)).toBe('a 7');
+      expect(await page.evaluate<string[]>('keys')).toEqual([
+        'keydown a KeyA', 'keyup a KeyA', 'keydown   Space', 'keyup   Space', 'keydown 7 Digit7', 'keyup 7 Digit7',
+        'keydown a KeyA ctrl', 'keyup a KeyA ctrl', 'keydown End End', 'keyup End End',
+      ]);
+      await expect(page.press('F13')).rejects.toThrow(/no key definition for "F13"/);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('awaits a promise the page returns, and names an exception thrown in the page', async () => {
     const page = await browser.newPage();
     try {

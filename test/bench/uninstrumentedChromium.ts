@@ -42,8 +42,42 @@ export interface UninstrumentedPage {
   insertText(text: string): Promise<void>;
   /** A left click of the mouse at the page's (x, y). */
   click(x: number, y: number): Promise<void>;
+  /**
+   * A key pressed and released, as a keyboard sends it (keydown with its text, keyup): a
+   * letter, a digit, `Space`, `Enter`, `End` or `Home`, with `modifiers` held (Control, Shift).
+   */
+  press(key: string, modifiers?: readonly KeyModifier[]): Promise<void>;
   /** Closes the page and its browser context. */
   close(): Promise<void>;
+}
+
+/** A modifier key held through a press. */
+export type KeyModifier = 'Alt' | 'Control' | 'Meta' | 'Shift';
+
+/** Input.dispatchKeyEvent's modifiers bit mask. */
+const MODIFIER_BITS: Record<KeyModifier, number> = { Alt: 1, Control: 2, Meta: 4, Shift: 8 };
+
+/** What a key sends: its DOM key and code, its Windows virtual key code, and the text it types. */
+interface KeyDefinition {
+  key: string;
+  code: string;
+  keyCode: number;
+  text?: string;
+}
+
+/** The keys `press` knows, described as a US keyboard sends them. */
+function keyDefinition(key: string): KeyDefinition {
+  if (/^[a-z]$/.test(key)) return { key, code: `Key${key.toUpperCase()}`, keyCode: key.toUpperCase().charCodeAt(0), text: key };
+  if (/^[0-9]$/.test(key)) return { key, code: `Digit${key}`, keyCode: key.charCodeAt(0), text: key };
+  const named: Record<string, KeyDefinition> = {
+    Space: { key: ' ', code: 'Space', keyCode: 32, text: ' ' },
+    Enter: { key: 'Enter', code: 'Enter', keyCode: 13, text: '\r' },
+    End: { key: 'End', code: 'End', keyCode: 35 },
+    Home: { key: 'Home', code: 'Home', keyCode: 36 },
+  };
+  const definition = named[key];
+  if (!definition) throw new CdpCommandError('Input.dispatchKeyEvent', `no key definition for ${JSON.stringify(key)}`);
+  return definition;
 }
 
 /** A protocol error, an exception thrown in the page, or a command the browser never answered. */
@@ -308,6 +342,15 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
           await send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y });
           await send('Input.dispatchMouseEvent', { type: 'mousePressed', x, y, button: 'left', clickCount: 1 });
           await send('Input.dispatchMouseEvent', { type: 'mouseReleased', x, y, button: 'left', clickCount: 1 });
+        },
+        async press(key, modifiers = []) {
+          const { text, keyCode, ...names } = keyDefinition(key);
+          const held = modifiers.reduce((bits, modifier) => bits | MODIFIER_BITS[modifier], 0);
+          // A modified key types nothing, as on a keyboard (Control+End moves the caret).
+          const typed = held & ~MODIFIER_BITS.Shift ? undefined : text;
+          const event = { ...names, windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode, modifiers: held };
+          await send('Input.dispatchKeyEvent', { type: typed ? 'keyDown' : 'rawKeyDown', ...event, ...(typed ? { text: typed, unmodifiedText: typed } : {}) });
+          await send('Input.dispatchKeyEvent', { type: 'keyUp', ...event });
         },
         async close() {
           await disposeContext();
