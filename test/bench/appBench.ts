@@ -37,6 +37,11 @@ const BROWSER_SETTLE_MS = 3_000;
 /** One frame of Chromium's frame clock (60 Hz, headless too). */
 const FRAME_MS = 1000 / 60;
 
+/** Resolves after `ms`. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** What the page's key probe collected since it was last drained. */
 interface KeyProbeReadings {
   /** Per key: keydown (event.timeStamp) to the editor's lines changing (a MutationObserver), ms. */
@@ -113,10 +118,13 @@ function drainKeyProbe(): KeyProbeReadings {
   return readings;
 }
 
-/** What typing needs of a page, from either driver: a key pressed, and an expression read back. */
+/** What typing needs of a page, from either driver. */
 interface TypingPage {
+  /** A key pressed and released (keydown with its text, keyup). */
   press(key: string, modifiers?: readonly KeyModifier[]): Promise<void>;
+  /** An expression's value in the page, awaited if it is a promise. */
   evaluate<T>(expression: string): Promise<T>;
+  /** A left click of the mouse at the page's (x, y). */
   click(x: number, y: number): Promise<void>;
 }
 
@@ -144,7 +152,7 @@ async function typeAndRead(page: TypingPage, keys: readonly string[], rate: numb
   for (let i = 0; i < keys.length; i++) {
     const due = startedAt + i * interval + phase.between(0, FRAME_MS);
     const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await sleep(wait);
     await page.press(keys[i]!);
   }
   // Read once every key pressed has been seen (a key never seen shows in the notes, not as a failed bench).
@@ -155,30 +163,24 @@ async function typeAndRead(page: TypingPage, keys: readonly string[], rate: numb
 }
 
 /**
- * `count` key presses shaped like code: words of letters on lines of 20 to 60 characters, each
- * line ending in a space and Enter, and the text they type. Not one endless line: a candidate's
- * lines are short, and on a line of hundreds of characters Chromium re-shapes the whole line's
- * text at each key (~6 ms in one key of a trace, at ~540 characters). Nothing Monaco would
- * auto-close or indent, and no Enter right after a word, where it could accept a suggestion.
+ * `count` key presses shaped like code, and the text they type: lines of up to 20-60
+ * characters, each of words of letters followed by a space, then Enter. Not one endless line:
+ * a candidate's lines are short, and on a line of hundreds of characters Chromium re-shapes
+ * the whole line's text at each key (~6 ms in one key of a trace, at ~540 characters). Nothing
+ * Monaco would auto-close or indent, and no Enter right after a word, where it could accept a
+ * suggestion.
  */
 function codeShapedKeys(count: number, random: SeededRandom): { keys: string[]; text: string } {
   const keys: string[] = [];
-  let lineLeft = random.int(20, 60);
-  let wordLeft = random.int(2, 8);
   while (keys.length < count) {
-    if (lineLeft <= 2) {
-      keys.push('Space', 'Enter');
-      lineLeft = random.int(20, 60);
-      wordLeft = random.int(2, 8);
-    } else if (wordLeft === 0) {
+    const lineLength = random.int(20, 60);
+    for (let line = 0; lineLength - line >= 2; ) {
+      const word = Math.min(random.int(2, 8), lineLength - line - 1);
+      for (let letter = 0; letter < word; letter++) keys.push(String.fromCharCode(97 + (keys.length % 26)));
       keys.push('Space');
-      lineLeft--;
-      wordLeft = random.int(2, 8);
-    } else {
-      keys.push(String.fromCharCode(97 + (keys.length % 26)));
-      lineLeft--;
-      wordLeft--;
+      line += word + 1;
     }
+    keys.push('Enter');
   }
   keys.length = count;
   const typedBy: Record<string, string> = { Space: ' ', Enter: '\n' };
@@ -194,19 +196,26 @@ function matchingPrefixLength(actual: string, expected: string): number {
 
 /** What one typing run measured: the opening seconds, the target's steady typing, and what was recorded. */
 interface TypingRun {
+  /** The opening seconds' keys, and how many were pressed. */
   atOpen: KeyProbeReadings;
+  atOpenPressed: number;
+  /** The target's seconds of keys, and how many were pressed. */
   steady: KeyProbeReadings;
+  steadyPressed: number;
+  /** Characters typed in both. */
   typed: number;
+  /** Characters the recorder holds since typing began, matching the typed text from its start, and how many it holds past it. */
   recorded: number;
+  surplus: number;
 }
 
 /**
  * Types into the editor of a page just made ready: a click, Control+End, Enter, then the opening
  * seconds and, without a pause, the target's seconds of code-shaped text; then waits for the
- * recorder to hold them and counts how much of what it holds is what was typed.
+ * recorder to hold as much and compares what it holds with what was typed.
  */
 async function typeIntoEditor(page: TypingPage, services: Services, sessionId: string, options: AppBenchOptions): Promise<TypingRun> {
-  const editor = await page.evaluate<{ x: number; y: number }>(`(() => { const editor = document.querySelector('[data-testid="editor"] .monaco-editor'); ${CENTRE_OF('editor')} })()`);
+  const editor = await page.evaluate<{ x: number; y: number }>(`(() => { const editor = document.querySelector('[data-testid="editor"] .monaco-editor'); ${returnCentreOf('editor')} })()`);
   await page.click(editor.x, editor.y);
   await page.press('End', ['Control']);
   const beforeEnter = recordedText(services, sessionId).length;
@@ -216,29 +225,26 @@ async function typeIntoEditor(page: TypingPage, services: Services, sessionId: s
   // read at once, a newline still in a batch was counted as typed (1,401 of 1,400).
   let typedBefore = beforeEnter;
   for (let attempt = 0; attempt < 100 && typedBefore === beforeEnter; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     typedBefore = recordedText(services, sessionId).length;
   }
   if (typedBefore === beforeEnter) throw new Error('the Enter before typing was never recorded');
   // Typing starts as the editor opens: those first seconds, while the TypeScript worker
   // starts beside the page, are reported apart (app.keystroke_p99_ms_at_open); the target's
   // seconds of typing follow on without a pause.
-  const openCount = options.typingRate * options.openSeconds;
-  const steadyCount = options.typingRate * options.typingSeconds;
-  const { keys, text } = codeShapedKeys(openCount + steadyCount, new SeededRandom(0x6c696e65));
+  const atOpenPressed = options.typingRate * options.openSeconds;
+  const steadyPressed = options.typingRate * options.typingSeconds;
+  const { keys, text } = codeShapedKeys(atOpenPressed + steadyPressed, new SeededRandom(0x6c696e65));
   const phase = new SeededRandom(0x6b657973);
-  const atOpen = await typeAndRead(page, keys.slice(0, openCount), options.typingRate, phase);
-  const steady = await typeAndRead(page, keys.slice(openCount), options.typingRate, phase);
-  // What the recorder holds once its batches are in (End interview would flush; waiting is
-  // enough here): the characters that match what was typed, in order.
-  let recorded = 0;
-  for (let attempt = 0; attempt < 100 && recorded < text.length; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    const since = recordedText(services, sessionId).slice(typedBefore);
-    recorded = since === text ? text.length : matchingPrefixLength(since, text);
+  const atOpen = await typeAndRead(page, keys.slice(0, atOpenPressed), options.typingRate, phase);
+  const steady = await typeAndRead(page, keys.slice(atOpenPressed), options.typingRate, phase);
+  // What the recorder holds once its batches are in (End interview would flush; waiting is enough here).
+  let since = '';
+  for (let attempt = 0; attempt < 100 && since.length < text.length; attempt++) {
+    if (attempt > 0) await sleep(100);
+    since = recordedText(services, sessionId).slice(typedBefore);
   }
-  const typed = text.length;
-  return { atOpen, steady, typed, recorded };
+  return { atOpen, atOpenPressed, steady, steadyPressed, typed: text.length, recorded: matchingPrefixLength(since, text), surplus: Math.max(0, since.length - text.length) };
 }
 
 /** Percentiles of key-to-paint times of which only those of 16 ms or more were reported: the rest count as 0 (under 16). */
@@ -268,8 +274,10 @@ function eachFrameUntil(condition: string, timeoutMs = 30_000): string {
   })`;
 }
 
-/** In the page, statements: return the centre of the element `name` holds, in the page's coordinates. */
-const CENTRE_OF = (name: string) => `const box = ${name}.getBoundingClientRect(); return { x: box.x + box.width / 2, y: box.y + box.height / 2 };`;
+/** In the page, statements for a function body: returns the centre of the element the variable `element` holds, in the page's coordinates. */
+function returnCentreOf(element: string): string {
+  return `const box = ${element}.getBoundingClientRect(); return { x: box.x + box.width / 2, y: box.y + box.height / 2 };`;
+}
 
 /** In the page, as an expression: the page's resource requests that went anywhere but 127.0.0.1. */
 const REQUESTS_OFF_LOOPBACK = `performance.getEntriesByType('resource').map((entry) => entry.name).filter((url) => /^(https?|wss?):/.test(url) && !/^(https?|wss?):\\/\\/127\\.0\\.0\\.1[:/]/.test(url))`;
@@ -283,7 +291,7 @@ interface TimedLoad {
 /**
  * One load on the bare protocol: navigation, the candidate id typed, Start clicked with the mouse
  * as soon as it is enabled, then the page's clock at the animation frame that first finds the
- * editor ready. The page is left open.
+ * editor ready. The page is left open, unless the load fails.
  */
 async function loadUninstrumented(browser: UninstrumentedChromium, url: string, candidateId: string, options: NewPageOptions = {}): Promise<TimedLoad & { page: UninstrumentedPage }> {
   const page = await browser.newPage(options);
@@ -291,7 +299,7 @@ async function loadUninstrumented(browser: UninstrumentedChromium, url: string, 
     await page.navigate(url);
     await page.evaluate(eachFrameUntil(`(() => { const input = document.querySelector('[data-testid="candidate-input"]'); if (!input || input.disabled) return false; input.focus(); return true; })()`));
     await page.insertText(candidateId);
-    const start = await page.evaluate<{ x: number; y: number }>(eachFrameUntil(`(() => { const button = document.querySelector('[data-testid="start-button"]'); if (!button || button.disabled) return false; ${CENTRE_OF('button')} })()`));
+    const start = await page.evaluate<{ x: number; y: number }>(eachFrameUntil(`(() => { const button = document.querySelector('[data-testid="start-button"]'); if (!button || button.disabled) return false; ${returnCentreOf('button')} })()`));
     await page.click(start.x, start.y);
     const readyAt = await page.evaluate<number>(eachFrameUntil(EDITOR_READY_AT));
     return { readyAt, offLoopback: await page.evaluate<string[]>(REQUESTS_OFF_LOOPBACK), page };
@@ -355,9 +363,24 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
       const driverNames = Object.keys(drivers) as (keyof typeof drivers)[];
       const timings = Object.fromEntries(driverNames.map((name) => [name, [] as number[]])) as Record<keyof typeof drivers, number[]>;
       const offLoopback: string[] = [];
-      let typingRuns: { plain: TypingRun; playwright: TypingRun } | null = null;
+      // app.keystroke_p99_ms and app.keystrokes_recorded_ratio in one more load on the bare
+      // protocol, as a candidate's window; then, for context, the same typing through Playwright.
+      const typeIn = async (candidateId: string, open: (candidateId: string) => Promise<{ page: TypingPage; close(): Promise<void> }>): Promise<TypingRun> => {
+        const { page, close } = await open(candidateId);
+        let run: TypingRun;
+        try {
+          const { id } = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get(candidateId)!;
+          run = await typeIntoEditor(page, services, id, options);
+        } catch (error) {
+          await close().catch(() => {}); // the typing's failure is the one to report
+          throw error;
+        }
+        await close();
+        return run;
+      };
+      let typing: TypingRun;
       try {
-        await new Promise((resolve) => setTimeout(resolve, BROWSER_SETTLE_MS));
+        await sleep(BROWSER_SETTLE_MS);
         for (let load = 0; load < options.loads; load++) {
           for (let turn = 0; turn < driverNames.length; turn++) {
             const name = driverNames[(load + turn) % driverNames.length]!;
@@ -366,42 +389,25 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
             offLoopback.push(...off);
           }
         }
-
-        // app.keystroke_p99_ms and app.keystrokes_recorded_ratio in one more load on the bare
-        // protocol, as a candidate's window; then, for context, the same typing through Playwright.
-        const typeIn = async (candidateId: string, open: (candidateId: string) => Promise<{ page: TypingPage; close(): Promise<void> }>) => {
-          const { page, close } = await open(candidateId);
-          try {
-            const { id } = services.database.db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE candidate_id = ?').get(candidateId)!;
-            return await typeIntoEditor(page, services, id, options);
-          } finally {
-            await close();
-          }
-        };
-        typingRuns = {
-          plain: await typeIn('bench_typing', async (candidateId) => {
-            const { page } = await loadUninstrumented(uninstrumented, shell.url, candidateId);
-            return { page, close: () => page.close() };
-          }),
-          playwright: await typeIn('bench_typing_playwright', async (candidateId) => {
-            const { page, context } = await loadUnderPlaywright(browser, shell.url, candidateId);
-            return { page: playwrightTyping(page), close: () => context.close() };
-          }),
-        };
+        typing = await typeIn('bench_typing', async (candidateId) => {
+          const { page } = await loadUninstrumented(uninstrumented, shell.url, candidateId);
+          return { page, close: () => page.close() };
+        });
       } finally {
         await uninstrumented.close();
       }
+      const typingUnderDevtools = await typeIn('bench_typing_playwright', async (candidateId) => {
+        const { page, context } = await loadUnderPlaywright(browser, shell.url, candidateId);
+        return { page: playwrightTyping(page), close: () => context.close() };
+      });
       const readySummary = summarize(timings.plain);
-      const { atOpen, steady: typing, typed, recorded } = typingRuns!.plain;
-      const underDevtools = typingRuns!.playwright;
       const note = `built page (electron-vite build) in headless Chromium ${CHROMIUM_PATH}, served by the browser shell on 127.0.0.1 with real services (SQLite recorder)`;
-      const count = options.typingRate * options.typingSeconds;
-      const openCount = options.typingRate * options.openSeconds;
-      const steady = summarize(typing.latencies);
-      const opening = summarize(atOpen.latencies);
-      const paint = paintSummary(typing.paints, count);
-      const steadyUnderDevtools = summarize(underDevtools.steady.latencies);
+      const steady = summarize(typing.steady.latencies);
+      const opening = summarize(typing.atOpen.latencies);
+      const paint = paintSummary(typing.steady.paints, typing.steadyPressed);
+      const steadyUnderDevtools = summarize(typingUnderDevtools.steady.latencies);
       const list = (values: readonly number[]) => values.map((ms) => formatMs(ms)).join(' / ');
+      const recordedAsTyped = (run: TypingRun) => `${formatNumber(run.recorded)} of ${formatNumber(run.typed)} characters typed recorded as typed${run.surplus > 0 ? `, ${formatNumber(run.surplus)} more recorded past them` : ''}`;
       const observed = (readings: KeyProbeReadings, pressed: number) => `${formatNumber(readings.latencies.length)} of ${formatNumber(pressed)} presses seen${readings.unseen > 0 ? ` (${readings.unseen} never)` : ''}`;
       return [
         {
@@ -426,31 +432,31 @@ export async function runAppBench(options: AppBenchOptions = DEFAULT_APP_BENCH_O
           id: 'app.keystroke_p99_ms',
           value: steady.p99,
           unit: 'ms',
-          note: `${formatNumber(count)} key presses at ${options.typingRate}/s for ${options.typingSeconds} s (code-shaped: words of letters on lines of 20-60 characters, each ended by a space and Enter; after the ${options.openSeconds} s of app.keystroke_p99_ms_at_open, without a pause), each at a random point of a frame: p99 from keydown (event.timeStamp) to the editor's lines changing (MutationObserver), in the page's clock, in a load on the bare DevTools protocol with no domain on (as app.editor_ready_ms; Input.dispatchKeyEvent, keydown with the key's text then keyup); p50 ${formatMs(steady.p50)}, p95 ${formatMs(steady.p95)}, max ${formatMs(steady.max)} ms; ${observed(typing, count)}; ${note}`,
+          note: `${formatNumber(typing.steadyPressed)} key presses at ${options.typingRate}/s for ${options.typingSeconds} s (code-shaped: lines of up to 20-60 characters, words of letters each followed by a space, then Enter; after the ${options.openSeconds} s of app.keystroke_p99_ms_at_open, without a pause), each at a random point of a frame: p99 from keydown (event.timeStamp) to the editor's lines changing (MutationObserver), in the page's clock, in a load on the bare DevTools protocol with no domain on (as app.editor_ready_ms; Input.dispatchKeyEvent, keydown with the key's text then keyup); p50 ${formatMs(steady.p50)}, p95 ${formatMs(steady.p95)}, max ${formatMs(steady.max)} ms; ${observed(typing.steady, typing.steadyPressed)}; ${note}`,
         },
         {
           id: 'app.keystroke_p99_ms_under_devtools',
           value: steadyUnderDevtools.p99,
           unit: 'ms',
-          note: `context: the same typing (both phases, the same seeded moments) through Playwright's keyboard.press in one more load, after the one above, in the bench's loopback-only context (Runtime, Network and Fetch on): the 60 s's p50 ${formatMs(steadyUnderDevtools.p50)}, p95 ${formatMs(steadyUnderDevtools.p95)}, max ${formatMs(steadyUnderDevtools.max)} ms; ${observed(underDevtools.steady, count)}; recorded as typed: ${formatNumber(underDevtools.recorded)} of ${formatNumber(underDevtools.typed)} characters`,
+          note: `context: the same typing (both phases, the same seeded moments) through Playwright's keyboard.press in one more load, after the one above, in the bench's loopback-only context (Runtime, Network and Fetch on): the 60 s's p50 ${formatMs(steadyUnderDevtools.p50)}, p95 ${formatMs(steadyUnderDevtools.p95)}, max ${formatMs(steadyUnderDevtools.max)} ms; ${observed(typingUnderDevtools.steady, typingUnderDevtools.steadyPressed)}; ${recordedAsTyped(typingUnderDevtools)}`,
         },
         {
           id: 'app.keystroke_p99_ms_at_open',
           value: opening.p99,
           unit: 'ms',
-          note: `context: the same measure over the ${formatNumber(openCount)} keys of the first ${options.openSeconds} s, typing from the moment the editor is ready (Monaco's TypeScript worker compiles and starts its language service beside the page meanwhile); p50 ${formatMs(opening.p50)}, p95 ${formatMs(opening.p95)}, max ${formatMs(opening.max)} ms; ${observed(atOpen, openCount)}; over all ${formatNumber(typed)} keys of both phases, p99 ${formatMs(summarize([...atOpen.latencies, ...typing.latencies]).p99)} ms`,
+          note: `context: the same measure over the ${formatNumber(typing.atOpenPressed)} keys of the first ${options.openSeconds} s, typing from the moment the editor is ready (Monaco's TypeScript worker compiles and starts its language service beside the page meanwhile); p50 ${formatMs(opening.p50)}, p95 ${formatMs(opening.p95)}, max ${formatMs(opening.max)} ms; ${observed(typing.atOpen, typing.atOpenPressed)}; over all ${formatNumber(typing.atOpenPressed + typing.steadyPressed)} keys of both phases, p99 ${formatMs(summarize([...typing.atOpen.latencies, ...typing.steady.latencies]).p99)} ms`,
         },
         {
           id: 'app.keystroke_paint_p99_ms',
           value: paint.p99,
           unit: 'ms',
-          note: `context: app.keystroke_p99_ms's keys, to the next paint after the key was handled (Event Timing: one interaction a key, the longest of its keydown, keypress and keyup entries, each timed from its own event; Chromium reports from 16 ms in steps of 8, and a key it did not report counts as under 16): ${formatNumber(typing.paints.length)} of ${formatNumber(count)} keys took 16 ms or more; p95 ${paint.p95 === 0 ? 'under 16' : formatMs(paint.p95)}, max ${formatMs(paint.max)} ms. The text of a key is in the DOM within its own task; its pixels wait for the next frame of the 60 Hz clock. On lines of code, from about the 20th line typed (as the editor comes to scroll), headless Chromium here reports most keys' paints ~0.3-1 s late, under Playwright as on the bare protocol, while animation frames keep their 60 Hz and the GPU process is near idle: read this figure as headless Chromium's, not the page's`,
+          note: `context: app.keystroke_p99_ms's keys, to the next paint after the key was handled (Event Timing: one interaction a key, the longest of its keydown, keypress and keyup entries, each timed from its own event; Chromium reports from 16 ms in steps of 8, and a key it did not report counts as under 16): ${formatNumber(typing.steady.paints.length)} of ${formatNumber(typing.steadyPressed)} keys took 16 ms or more; p95 ${paint.p95 === 0 ? 'under 16' : formatMs(paint.p95)}, max ${formatMs(paint.max)} ms. The text of a key is in the DOM within its own task; its pixels wait for the next frame of the 60 Hz clock. On lines of code, from about the 20th line typed (as the editor comes to scroll), headless Chromium here reports most keys' paints ~0.3-1 s late, under Playwright as on the bare protocol, while animation frames keep their 60 Hz and the GPU process is near idle: read this figure as headless Chromium's, not the page's`,
         },
         {
           id: 'app.keystrokes_recorded_ratio',
-          value: recorded / typed,
+          value: typing.recorded / (typing.typed + typing.surplus),
           unit: 'ratio',
-          note: `characters of the session's code_edit events since typing began that match the typed text, in order (${formatNumber(recorded)}) / characters typed (${formatNumber(typed)}, both phases)`,
+          note: `the text of the session's code_edit events since typing began against the typed text (both phases): characters matching from its start over the longer of the two; ${recordedAsTyped(typing)}`,
         },
       ];
     } finally {

@@ -44,18 +44,20 @@ export interface UninstrumentedPage {
   click(x: number, y: number): Promise<void>;
   /**
    * A key pressed and released, as a keyboard sends it (keydown with its text, keyup): a
-   * letter, a digit, `Space`, `Enter`, `End` or `Home`, with `modifiers` held (Control, Shift).
+   * lower-case letter, a digit, `Space`, `Enter`, `End` or `Home`, with `modifiers` held
+   * (with any of them the key types nothing: Control+End moves the caret). An unknown key
+   * throws a RangeError.
    */
   press(key: string, modifiers?: readonly KeyModifier[]): Promise<void>;
   /** Closes the page and its browser context. */
   close(): Promise<void>;
 }
 
-/** A modifier key held through a press. */
-export type KeyModifier = 'Alt' | 'Control' | 'Meta' | 'Shift';
+/** A modifier key held through a press: those with which a key types nothing (no Shift, which would change what it types). */
+export type KeyModifier = 'Alt' | 'Control' | 'Meta';
 
 /** Input.dispatchKeyEvent's modifiers bit mask. */
-const MODIFIER_BITS: Record<KeyModifier, number> = { Alt: 1, Control: 2, Meta: 4, Shift: 8 };
+const MODIFIER_BITS: Record<KeyModifier, number> = { Alt: 1, Control: 2, Meta: 4 };
 
 /** What a key sends: its DOM key and code, its Windows virtual key code, and the text it types. */
 interface KeyDefinition {
@@ -65,18 +67,20 @@ interface KeyDefinition {
   text?: string;
 }
 
-/** The keys `press` knows, described as a US keyboard sends them. */
+/** The named keys `press` knows, as a US keyboard sends them. */
+const NAMED_KEYS: Readonly<Record<string, KeyDefinition>> = {
+  Space: { key: ' ', code: 'Space', keyCode: 32, text: ' ' },
+  Enter: { key: 'Enter', code: 'Enter', keyCode: 13, text: '\r' },
+  End: { key: 'End', code: 'End', keyCode: 35 },
+  Home: { key: 'Home', code: 'Home', keyCode: 36 },
+};
+
+/** The keys `press` knows: lower-case letters, digits and NAMED_KEYS. */
 function keyDefinition(key: string): KeyDefinition {
   if (/^[a-z]$/.test(key)) return { key, code: `Key${key.toUpperCase()}`, keyCode: key.toUpperCase().charCodeAt(0), text: key };
   if (/^[0-9]$/.test(key)) return { key, code: `Digit${key}`, keyCode: key.charCodeAt(0), text: key };
-  const named: Record<string, KeyDefinition> = {
-    Space: { key: ' ', code: 'Space', keyCode: 32, text: ' ' },
-    Enter: { key: 'Enter', code: 'Enter', keyCode: 13, text: '\r' },
-    End: { key: 'End', code: 'End', keyCode: 35 },
-    Home: { key: 'Home', code: 'Home', keyCode: 36 },
-  };
-  const definition = named[key];
-  if (!definition) throw new CdpCommandError('Input.dispatchKeyEvent', `no key definition for ${JSON.stringify(key)}`);
+  const definition = NAMED_KEYS[key];
+  if (!definition) throw new RangeError(`no key definition for ${JSON.stringify(key)}`);
   return definition;
 }
 
@@ -343,12 +347,12 @@ export async function launchUninstrumentedChromium(): Promise<UninstrumentedChro
           await send('Input.dispatchMouseEvent', { type: 'mousePressed', x, y, button: 'left', clickCount: 1 });
           await send('Input.dispatchMouseEvent', { type: 'mouseReleased', x, y, button: 'left', clickCount: 1 });
         },
-        async press(key, modifiers = []) {
-          const { text, keyCode, ...names } = keyDefinition(key);
+        async press(name, modifiers = []) {
+          const { key, code, keyCode, text } = keyDefinition(name);
           const held = modifiers.reduce((bits, modifier) => bits | MODIFIER_BITS[modifier], 0);
           // A modified key types nothing, as on a keyboard (Control+End moves the caret).
-          const typed = held & ~MODIFIER_BITS.Shift ? undefined : text;
-          const event = { ...names, windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode, modifiers: held };
+          const typed = held === 0 ? text : undefined;
+          const event = { key, code, windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode, modifiers: held };
           await send('Input.dispatchKeyEvent', { type: typed ? 'keyDown' : 'rawKeyDown', ...event, ...(typed ? { text: typed, unmodifiedText: typed } : {}) });
           await send('Input.dispatchKeyEvent', { type: 'keyUp', ...event });
         },
