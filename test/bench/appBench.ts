@@ -194,6 +194,19 @@ function matchingPrefixLength(actual: string, expected: string): number {
   return length;
 }
 
+/**
+ * The session's recorded text once `done` holds for it, read again every `intervalMs` up to
+ * `reads` times; the last read if it never does (the caller says what that means).
+ */
+async function recordedTextOnce(services: Services, sessionId: string, done: (recorded: string) => boolean, intervalMs: number, reads = 100): Promise<string> {
+  let recorded = recordedText(services, sessionId);
+  for (let read = 1; read < reads && !done(recorded); read++) {
+    await sleep(intervalMs);
+    recorded = recordedText(services, sessionId);
+  }
+  return recorded;
+}
+
 /** What one typing run measured: the opening seconds, the target's steady typing, and what was recorded. */
 interface TypingRun {
   /** The opening seconds' keys, and how many were pressed. */
@@ -223,11 +236,7 @@ async function typeIntoEditor(page: TypingPage, services: Services, sessionId: s
   await page.evaluate(`(${installKeyProbe})()`);
   // Counted from once the Enter's edit is recorded: the recorder sends edits in batches, and
   // read at once, a newline still in a batch was counted as typed (1,401 of 1,400).
-  let typedBefore = beforeEnter;
-  for (let attempt = 0; attempt < 100 && typedBefore === beforeEnter; attempt++) {
-    await sleep(50);
-    typedBefore = recordedText(services, sessionId).length;
-  }
+  const typedBefore = (await recordedTextOnce(services, sessionId, (recorded) => recorded.length !== beforeEnter, 50)).length;
   if (typedBefore === beforeEnter) throw new Error('the Enter before typing was never recorded');
   // Typing starts as the editor opens: those first seconds, while the TypeScript worker
   // starts beside the page, are reported apart (app.keystroke_p99_ms_at_open); the target's
@@ -239,11 +248,7 @@ async function typeIntoEditor(page: TypingPage, services: Services, sessionId: s
   const atOpen = await typeAndRead(page, keys.slice(0, atOpenPressed), options.typingRate, phase);
   const steady = await typeAndRead(page, keys.slice(atOpenPressed), options.typingRate, phase);
   // What the recorder holds once its batches are in (End interview would flush; waiting is enough here).
-  let since = '';
-  for (let attempt = 0; attempt < 100 && since.length < text.length; attempt++) {
-    if (attempt > 0) await sleep(100);
-    since = recordedText(services, sessionId).slice(typedBefore);
-  }
+  const since = (await recordedTextOnce(services, sessionId, (recorded) => recorded.length >= typedBefore + text.length, 100)).slice(typedBefore);
   return { atOpen, atOpenPressed, steady, steadyPressed, typed: text.length, recorded: matchingPrefixLength(since, text), surplus: Math.max(0, since.length - text.length) };
 }
 

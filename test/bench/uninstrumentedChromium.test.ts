@@ -38,27 +38,33 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
     browser = await launchUninstrumentedChromium();
   });
 
+  /** Runs `test` on a fresh page, closed afterwards whatever happens. */
+  async function withPage(test: (page: UninstrumentedPage) => Promise<void>): Promise<void> {
+    const page = await browser.newPage();
+    try {
+      await test(page);
+    } finally {
+      await page.close();
+    }
+  }
+
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
   });
 
   it('types into the focused input and clicks with the mouse, as a candidate would', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await open(page, `http://127.0.0.1:${port}/`);
       await page.evaluate(`document.getElementById('candidate').focus()`);
       await page.insertText('cand_7');
       await page.click(140, 115);
       expect(await page.evaluate<string>('document.title')).toBe('started by cand_7 (trusted)');
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('presses keys as a keyboard does: keydown with its text, keyup, and modifiers that type nothing', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await open(page, `http://127.0.0.1:${port}/`);
       await page.evaluate(`(() => {
         const input = document.getElementById('candidate');
@@ -78,69 +84,49 @@ describe.skipIf(!chromiumAvailable())(`Chromium without DevTools domains (${CHRO
       const unknownKey = page.press('F13');
       await expect(unknownKey).rejects.toBeInstanceOf(RangeError);
       await expect(unknownKey).rejects.toThrow('no key definition for "F13"');
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('awaits a promise the page returns, and names an exception thrown in the page', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await open(page, `http://127.0.0.1:${port}/`);
       expect(await page.evaluate<number>('new Promise((resolve) => requestAnimationFrame(() => resolve(41 + 1)))')).toBe(42);
       const failure = page.evaluate('Promise.reject(new TypeError("no such element"))');
       await expect(failure).rejects.toBeInstanceOf(CdpCommandError);
       await expect(failure).rejects.toThrow(/Runtime\.evaluate: TypeError: no such element/);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('opens each page in a fresh browser context, with no storage from the one before', async () => {
-    const first = await browser.newPage();
-    try {
+    await withPage(async (first) => {
       await open(first, `http://127.0.0.1:${port}/`);
       await first.evaluate(`localStorage.setItem('seen', 'yes')`);
       expect(await first.evaluate<string>(`localStorage.getItem('seen')`)).toBe('yes');
-    } finally {
-      await first.close();
-    }
+    });
 
-    const second = await browser.newPage();
-    try {
+    await withPage(async (second) => {
       await open(second, `http://127.0.0.1:${port}/`);
       expect(await second.evaluate<string | null>(`localStorage.getItem('seen')`)).toBeNull();
-    } finally {
-      await second.close();
-    }
+    });
   });
 
   it('resolves no host name but 127.0.0.1, not even localhost', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await expect(page.navigate(`http://localhost:${port}/`)).rejects.toThrow(/Page\.navigate: http:\/\/localhost:\d+\/: net::ERR_NAME_NOT_RESOLVED/);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('lays the page out at the viewport Playwright gives its pages, 1280 by 720', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await open(page, `http://127.0.0.1:${port}/`);
       expect(await page.evaluate<number[]>('[innerWidth, innerHeight]')).toEqual([1280, 720]);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('names the command the browser refuses: a navigation, a domain that does not exist', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(async (page) => {
       await expect(page.navigate('not a url')).rejects.toThrow(/^Page\.navigate: /);
-    } finally {
-      await page.close();
-    }
+    });
     await expect(browser.newPage({ enable: ['NoSuchDomain'] })).rejects.toThrow(/^NoSuchDomain\.enable: /);
   });
 
