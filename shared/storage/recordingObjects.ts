@@ -16,7 +16,7 @@ import { RecordedEventSchema } from '../recording/eventTypes';
  * recording and its manifest reach storage in one atomic PUT, and as manifest.json, a
  * readable copy written once the session is SYNCED. The recording's codec
  * is in its metadata (`codec`): RECORDING_CODEC when the seed's uploadSessionRecording
- * wrote it, SEGMENTED_RECORDING_CODEC when sync did.
+ * wrote it, SEGMENTED_RECORDING_CODEC (or, from earlier versions, its v1) when sync did.
  */
 
 /** The folder of one session: partitioned by the UTC date the session started. */
@@ -50,12 +50,15 @@ export const RECORDING_CODEC = 'gzip+json/v1';
 
 /**
  * Codec of the recording sync consolidates: the body's events as col/v1 segments, each
- * brotli-compressed on its own (electron/services/storage/segmentedRecording.ts).
+ * brotli-compressed on its own, the header after them (electron/services/storage/segmentedRecording.ts).
  */
-export const SEGMENTED_RECORDING_CODEC = 'col-segments+brotli/v1';
+export const SEGMENTED_RECORDING_CODEC = 'col-segments+brotli/v2';
+
+/** The same segments with the header before them, as earlier versions of the app stored them: still read. */
+export const SEGMENTED_RECORDING_CODEC_V1 = 'col-segments+brotli/v1';
 
 /** Every codec a recording object may carry. */
-export const RecordingCodecSchema = z.enum([RECORDING_CODEC, SEGMENTED_RECORDING_CODEC]);
+export const RecordingCodecSchema = z.enum([RECORDING_CODEC, SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1]);
 export type RecordingCodec = z.infer<typeof RecordingCodecSchema>;
 
 /** The seed's metadata of a recording, as strings (S3 object metadata is string-valued). */

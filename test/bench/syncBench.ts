@@ -7,7 +7,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pako from 'pako';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
-import { decodeSegmentedRecording } from '../../electron/services/storage/segmentedRecording';
+import { decodeSegmentedRecording, segmentRangesOf } from '../../electron/services/storage/segmentedRecording';
 import { S3ObjectStore, s3ClientConfig, type S3ObjectStoreOptions } from '../../electron/services/storage/s3ObjectStore';
 import { openSyncDatabase } from '../../electron/services/sync/syncDatabase';
 import { DEFAULT_SYNC_SETTINGS, SyncEngine, type SyncObjectStore } from '../../electron/services/sync/syncEngine';
@@ -147,7 +147,7 @@ async function storedObjects(store: SyncObjectStore, prefix: string) {
     manifestBytes: objects.filter((object) => object.key === manifestKey(prefix)).reduce((total, object) => total + object.size, 0),
     totalBytes: objects.reduce((total, object) => total + object.size, 0),
     recording: recording.body,
-    segments: (JSON.parse(new TextDecoder().decode(recording.body.subarray(4, 4 + new DataView(recording.body.buffer, recording.body.byteOffset).getUint32(0)))) as { segments: unknown[] }).segments.length,
+    segments: segmentRangesOf(recording.body, recordingKey(prefix)).length,
   };
 }
 
@@ -369,7 +369,7 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
           `median ${formatMs(close.p50)} ms over ${closes.length} closes, each of a fresh copy of the database snapshotted while the session was open, storage holding a chunk and no recording yet, as at a real close (${list(closes.map((run) => run.closeMs))} ms), ` +
           `/ one raw PutObject of the same ${formatNumber(stored!.recordingBytes)} bytes (the consolidated recording, ${stored!.segments} segments, its manifest in its metadata) to the same server ` +
           `on a new client warmed by one small PUT as the close's is, timed next to each close (after it, then before it, alternately): median ${formatMs(rawPut.p50)} ms (${list(putMs)} ms). Until SYNCED the close makes one request (${operations(first.untilSynced)} in the first round); ` +
-          `the rest is closeSession, compressing the events since the last pass, concatenating and sha256 (the MD5 that checks the ETag is hashed while the PUT is on its way). Not counted: the housekeeping that follows in the same pass once the session is SYNCED ` +
+          `the rest is closeSession, compressing the events since the last pass, concatenating and hashing the header (the sha256 and MD5 of the sealed segments are kept as they are sealed); s3rver keeps its objects in RAM (see s3rverProcess.ts). Not counted: the housekeeping that follows in the same pass once the session is SYNCED ` +
           `(manifest.json, listing the folder, DeleteObjects of the chunks: ${operations(first.wholePass)} in all in the first round, whose whole pass took ${formatMs(first.passMs)} ms)`,
       },
     ];

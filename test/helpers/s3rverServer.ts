@@ -32,8 +32,9 @@ interface S3rverInstance {
 const ACCESS_KEY_ID = 'S3RVER';
 const SECRET_ACCESS_KEY = 'S3RVER';
 
-export async function startLocalS3(options: { bucket?: string; port?: number } = {}): Promise<LocalS3> {
-  const directory = mkdtempSync(join(tmpdir(), 'interviewlm-s3rver-'));
+/** `folder`: where s3rver's own temp folder is made (the OS temp folder unless given). */
+export async function startLocalS3(options: { bucket?: string; port?: number; folder?: string } = {}): Promise<LocalS3> {
+  const directory = mkdtempSync(join(options.folder ?? tmpdir(), 'interviewlm-s3rver-'));
   const bucket = options.bucket ?? 'interviewlm-sessions';
   let port = options.port ?? 0;
   let server: S3rverInstance | null = null;

@@ -191,9 +191,14 @@ export class SessionRecordingService {
       const finalStatus = parseOrThrow(ClosedSessionStatusSchema, status, 'session status');
       const open = this.open.get(id);
       if (open?.closing) return open.closing;
-      const row = this.requireRow(id);
-      if (row.status !== 'ACTIVE') return Promise.resolve(sessionFromRow(row));
-      const entry = open ?? this.track(row);
+      // An open entry is an ACTIVE session (made from an ACTIVE row, dropped once its close
+      // commits), so only a session this run has not recorded into is read first.
+      let entry = open;
+      if (!entry) {
+        const row = this.requireRow(id);
+        if (row.status !== 'ACTIVE') return Promise.resolve(sessionFromRow(row));
+        entry = this.track(row);
+      }
       const closing = this.enqueue(entry.cursor, 'session_closed', { status: finalStatus }, null, (_seq, timestamp) =>
         this.store.markClosed(id, finalStatus, timestamp, 'LOCAL_ONLY'),
       ).then(
@@ -210,6 +215,9 @@ export class SessionRecordingService {
         },
       );
       entry.closing = closing;
+      // Committed now rather than with the turn's group: nothing of the session can follow
+      // it, and the sync worker's final upload waits on it.
+      this.writer.flushNow();
       return closing;
     } catch (error) {
       return Promise.reject(error);

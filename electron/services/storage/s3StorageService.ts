@@ -5,7 +5,6 @@ import { SessionIdSchema } from '../../../shared/recording/session';
 import {
   RECORDING_CODEC,
   RecordingCodecSchema,
-  SEGMENTED_RECORDING_CODEC,
   recordingKey,
   sessionPrefix,
   type RecordingCodec,
@@ -294,11 +293,12 @@ export class S3StorageService {
 }
 
 /**
- * Decodes a recording object by the codec its metadata names. The segmented codec decodes
+ * Decodes a recording object by the codec its metadata names (the segmented decoder tells v2
+ * from v1 by the bytes themselves). The segmented codecs decode
  * on the calling thread: it is brotli of small segments, ~5x quicker than gunzip of the JSON.
  */
 export async function decodeStoredRecording(bytes: Uint8Array, key: string, codec: RecordingCodec) {
-  return codec === SEGMENTED_RECORDING_CODEC ? decodeSegmentedRecording(bytes, key) : decodeRecordingAsync(bytes, key);
+  return codec === RECORDING_CODEC ? decodeRecordingAsync(bytes, key) : decodeSegmentedRecording(bytes, key);
 }
 
 /** Every event must belong to the session, in strictly ascending seq order, as the recorder wrote it. */

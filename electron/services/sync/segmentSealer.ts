@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../db/sqlite';
 import { eventRangeReader, type EventRangeReader } from '../db/rows';
-import { encodeRecordingSegment, type RecordingSegment } from '../storage/segmentedRecording';
+import { SegmentRun, encodeRecordingSegment, type RecordingSegment } from '../storage/segmentedRecording';
 
 /** How the worker seals a running session's events into segments of its consolidated recording. */
 export interface SegmentSettings {
@@ -24,9 +24,15 @@ const TAIL_QUALITY = 5;
 const CLOSING_TAIL_QUALITY = 1;
 const LEVEL1_QUALITY = 9;
 
-/** A sealed segment and its level (0: small and recent, 1: merged). */
-interface SealedSegment extends RecordingSegment {
-  level: number;
+/**
+ * A session's sealed segments, kept as runs: the merged (level-1) ones, which never change,
+ * then the recent level-0 ones, which a merge replaces. `all` is both, with the running
+ * digests a close forks.
+ */
+interface SealedSegments {
+  merged: SegmentRun;
+  recent: RecordingSegment[];
+  all: SegmentRun;
 }
 
 interface SegmentRow {
@@ -51,11 +57,11 @@ export class SegmentSealer {
   /** Per closed session not yet stored, the segments after its sealed ones, as its last close attempt built them. */
   private readonly closingTails = new Map<string, RecordingSegment[]>();
   /**
-   * Per session, its sealed segments in seq order: read from SQLite once, then kept in step
-   * with every write made here (the only writer of sync_segments), so neither a pass nor a
-   * close queries them again. Two hours of interview are ~250 KB.
+   * Per session, its sealed segments in seq order: read (and hashed) from SQLite once, then
+   * kept in step with every write made here (the only writer of sync_segments), so neither a
+   * pass nor a close queries or hashes them again. Two hours of interview are ~250 KB.
    */
-  private readonly sealedSegments = new Map<string, SealedSegment[]>();
+  private readonly sealedSegments = new Map<string, SealedSegments>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -67,10 +73,10 @@ export class SegmentSealer {
   /** Seals every full segment of committed events (up to `lastSeq`), then merges level-0 runs. */
   sealCommitted(sessionId: string, lastSeq: number): void {
     for (;;) {
-      const sealed = this.sealed(sessionId).at(-1);
+      const sealed = this.sealed(sessionId).all.segments.at(-1);
       const through = sealed?.lastSeq ?? 0;
       if (lastSeq - through < this.settings.segmentEvents) break;
-      this.insert(sessionId, this.encode(sessionId, through + 1, through + this.settings.segmentEvents, sealed?.headHash, LEVEL0_QUALITY), 0);
+      this.insert(sessionId, this.encode(sessionId, through + 1, through + this.settings.segmentEvents, sealed?.headHash, LEVEL0_QUALITY));
     }
     this.mergeLevel0(sessionId);
   }
@@ -82,7 +88,7 @@ export class SegmentSealer {
    */
   sealWithProvisionalTail(sessionId: string, lastSeq: number): void {
     this.sealCommitted(sessionId, lastSeq);
-    const sealed = this.sealed(sessionId).at(-1);
+    const sealed = this.sealed(sessionId).all.segments.at(-1);
     const through = sealed?.lastSeq ?? 0;
     const current = this.provisionalTails.get(sessionId);
     if (lastSeq <= through) this.provisionalTails.delete(sessionId);
@@ -92,52 +98,66 @@ export class SegmentSealer {
   }
 
   /**
-   * Every segment of a closed session, covering seqs 1..lastSeq: the sealed ones, then the
-   * tail: the provisional one if it still follows them, and the events after it. The tail is
-   * kept in memory, not written, so a close waits on no write; a retried close in this
-   * process reuses it, and after a restart it is encoded again from the events.
+   * Every segment of a closed session, covering seqs 1..lastSeq, with the running digests of
+   * the recording's bytes through them: the sealed ones, then the tail: the provisional one
+   * if it still follows them, and the events after it. The tail is kept in memory, not
+   * written, so a close waits on no write; a retried close in this process reuses it, and
+   * after a restart it is encoded again from the events.
    */
-  segmentsThrough(sessionId: string, lastSeq: number): RecordingSegment[] {
+  segmentsThrough(sessionId: string, lastSeq: number): SegmentRun {
     this.sealCommitted(sessionId, lastSeq);
-    const sealed: RecordingSegment[] = this.sealed(sessionId);
-    const through = sealed.at(-1)?.lastSeq ?? 0;
+    const run = this.sealed(sessionId).all.fork();
+    const through = run.segments.at(-1)?.lastSeq ?? 0;
     const cached = this.closingTails.get(sessionId);
-    if (cached?.[0]?.firstSeq === through + 1 && cached.at(-1)!.lastSeq === lastSeq) return [...sealed, ...cached];
+    if (cached?.[0]?.firstSeq === through + 1 && cached.at(-1)!.lastSeq === lastSeq) {
+      for (const segment of cached) run.append(segment);
+      return run;
+    }
     const tail: RecordingSegment[] = [];
     const provisional = this.provisionalTails.get(sessionId);
     if (provisional && provisional.firstSeq === through + 1 && provisional.lastSeq <= lastSeq) tail.push(provisional);
     const tailThrough = tail.at(-1)?.lastSeq ?? through;
-    if (lastSeq > tailThrough) tail.push(this.encode(sessionId, tailThrough + 1, lastSeq, (tail.at(-1) ?? sealed.at(-1))?.headHash, CLOSING_TAIL_QUALITY));
+    if (lastSeq > tailThrough) tail.push(this.encode(sessionId, tailThrough + 1, lastSeq, (tail.at(-1) ?? run.segments.at(-1))?.headHash, CLOSING_TAIL_QUALITY));
     this.provisionalTails.delete(sessionId);
     if (tail.length > 0) this.closingTails.set(sessionId, tail);
-    return [...sealed, ...tail];
+    for (const segment of tail) run.append(segment);
+    return run;
+  }
+
+  /**
+   * Forgets what is kept in memory of a session's segments (not the segments themselves):
+   * the next call reads and hashes them from SQLite again, and encodes its tail again.
+   */
+  reload(sessionId: string): void {
+    this.provisionalTails.delete(sessionId);
+    this.closingTails.delete(sessionId);
+    this.sealedSegments.delete(sessionId);
   }
 
   /** Drops a session's segments: its consolidated recording is stored. */
   discard(sessionId: string): void {
-    this.provisionalTails.delete(sessionId);
-    this.closingTails.delete(sessionId);
     this.db.prepare('DELETE FROM sync_segments WHERE session_id = ?').run(sessionId);
-    this.sealedSegments.delete(sessionId);
+    this.reload(sessionId);
   }
 
   /** Merges the first segmentMergeFactor level-0 segments after the last level-1 one, while there are that many. */
   private mergeLevel0(sessionId: string): void {
     const factor = this.settings.segmentMergeFactor;
     if (factor < 2) return;
-    for (;;) {
-      const sealed = this.sealed(sessionId);
-      const start = sealed.findLastIndex((segment) => segment.level === 1) + 1;
-      if (sealed.length - start < factor) return;
-      const first = sealed[start]!.firstSeq;
-      const last = sealed[start + factor - 1]!.lastSeq;
+    const sealed = this.sealed(sessionId);
+    while (sealed.recent.length >= factor) {
+      const first = sealed.recent[0]!.firstSeq;
+      const last = sealed.recent[factor - 1]!.lastSeq;
       // Encoded before the transaction: the recorder shares the database's one write lock.
-      const merged = this.encode(sessionId, first, last, sealed[start - 1]?.headHash, LEVEL1_QUALITY);
+      const merged = this.encode(sessionId, first, last, sealed.merged.segments.at(-1)?.headHash, LEVEL1_QUALITY);
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM sync_segments WHERE session_id = ? AND first_seq BETWEEN ? AND ?').run(sessionId, first, last);
         this.write(sessionId, merged, 1);
       })();
-      sealed.splice(start, factor, { ...merged, level: 1 });
+      sealed.merged.append(merged);
+      sealed.recent.splice(0, factor);
+      sealed.all = sealed.merged.fork();
+      for (const segment of sealed.recent) sealed.all.append(segment);
     }
   }
 
@@ -145,11 +165,12 @@ export class SegmentSealer {
     return encodeRecordingSegment(sessionId, this.readEvents(sessionId, firstSeq, lastSeq), firstSeq > 1 ? prevHash : undefined, quality);
   }
 
-  /** Writes a segment after the last sealed one, and keeps it in the session's list. */
-  private insert(sessionId: string, segment: RecordingSegment, level: number): void {
+  /** Writes a level-0 segment after the last sealed one, and keeps it in the session's runs. */
+  private insert(sessionId: string, segment: RecordingSegment): void {
     const sealed = this.sealed(sessionId);
-    this.write(sessionId, segment, level);
-    sealed.push({ ...segment, level });
+    this.write(sessionId, segment, 0);
+    sealed.recent.push(segment);
+    sealed.all.append(segment);
   }
 
   private write(sessionId: string, segment: RecordingSegment, level: number): void {
@@ -158,21 +179,31 @@ export class SegmentSealer {
       .run(sessionId, segment.firstSeq, segment.lastSeq, level, segment.headHash, segment.rawSize, segment.body);
   }
 
-  /** The session's sealed segments, in seq order (see sealedSegments). */
-  private sealed(sessionId: string): SealedSegment[] {
+  /**
+   * The session's sealed segments (see sealedSegments). Read from SQLite, everything through
+   * the last level-1 segment counts as merged: no later merge starts before it.
+   */
+  private sealed(sessionId: string): SealedSegments {
     let sealed = this.sealedSegments.get(sessionId);
     if (!sealed) {
-      sealed = this.db
+      const rows = this.db
         .prepare<[string], SegmentRow>('SELECT first_seq, last_seq, level, head_hash, raw_size, body FROM sync_segments WHERE session_id = ? ORDER BY first_seq')
-        .all(sessionId)
-        .map((row) => ({
+        .all(sessionId);
+      const mergedCount = rows.findLastIndex((row) => row.level === 1) + 1;
+      const segments = rows.map(
+        (row): RecordingSegment => ({
           firstSeq: row.first_seq,
           lastSeq: row.last_seq,
-          level: row.level,
           headHash: row.head_hash,
           rawSize: row.raw_size,
           body: new Uint8Array(row.body.buffer, row.body.byteOffset, row.body.byteLength),
-        }));
+        }),
+      );
+      const merged = SegmentRun.of(segments.slice(0, mergedCount));
+      const recent = segments.slice(mergedCount);
+      const all = merged.fork();
+      for (const segment of recent) all.append(segment);
+      sealed = { merged, recent, all };
       this.sealedSegments.set(sessionId, sealed);
     }
     return sealed;

@@ -118,7 +118,7 @@ const SQL = {
   unsyncedSessions: "SELECT * FROM sessions WHERE sync_state != 'SYNCED' ORDER BY started_at",
   uncleanedSessions: "SELECT * FROM sessions WHERE sync_state = 'SYNCED' AND storage_cleaned_at IS NULL ORDER BY started_at",
   session: 'SELECT * FROM sessions WHERE id = ?',
-  markPending: "UPDATE sessions SET sync_state = 'PENDING' WHERE id = ?",
+  markPending: "UPDATE sessions SET sync_state = 'PENDING' WHERE id = ? AND sync_state = 'LOCAL_ONLY'",
   markSynced: "UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?",
   markCleaned: 'UPDATE sessions SET storage_cleaned_at = ? WHERE id = ?',
   recordObject: `INSERT OR REPLACE INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at)
@@ -250,10 +250,19 @@ export class SyncEngine {
   }
 
   private async syncSession(initial: SessionRow): Promise<void> {
-    if (initial.sync_state === 'LOCAL_ONLY') this.statement('markPending').run(initial.id);
     const prefix = sessionPrefix(initial.id, new Date(initial.started_at));
     // A closed session goes straight to its recording: that covers every event, chunks or not.
-    if (initial.status !== 'ACTIVE') return this.finish(initial, prefix);
+    // It goes from LOCAL_ONLY to SYNCED in one commit when the upload succeeds, and is noted
+    // PENDING only when it does not: no write stands between the close and its request.
+    if (initial.status !== 'ACTIVE') {
+      try {
+        return await this.finish(initial, prefix);
+      } catch (error) {
+        if (initial.sync_state === 'LOCAL_ONLY') this.statement('markPending').run(initial.id);
+        throw error;
+      }
+    }
+    if (initial.sync_state === 'LOCAL_ONLY') this.statement('markPending').run(initial.id);
     // Local work first, so it goes on while storage is unreachable.
     this.sealer.sealWithProvisionalTail(initial.id, initial.last_seq);
     this.lastChunkAt.set(initial.id, this.lastChunkAt.get(initial.id) ?? this.now());
@@ -293,7 +302,7 @@ export class SyncEngine {
     const manifest = this.manifest(session, recording, key);
     const metadata = this.recordingMetadata(session, recording, manifest);
     const manifestInRecording = session.last_seq > 0 && MANIFEST_METADATA_NAME in metadata;
-    const recordingPut = session.last_seq > 0 ? this.putRecording(key, recording, metadata) : null;
+    const recordingPut = session.last_seq > 0 ? this.putRecording(session, key, recording, metadata) : null;
     const puts = Promise.all([recordingPut, manifestInRecording ? null : this.putManifest(session, prefix, manifest)]);
     // Not when retrying through an outage either, which would flap offline/syncing.
     const syncingStatus =
@@ -402,9 +411,22 @@ export class SyncEngine {
     this.record(session.id, key, 'recording', 1, session.last_seq, session.last_seq, recording, etag);
   }
 
-  /** Puts the consolidated recording; returns the ETag storage answered. */
-  private putRecording(key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<string | null> {
-    return this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 });
+  /**
+   * Puts the consolidated recording; returns the ETag storage answered. Its sha256 (the
+   * signed payload hash, which S3 checks the body against) and MD5 (checked against the ETag)
+   * come from the sealer's running digests, so the close hashes none of it. Should storage
+   * refuse or mismatch the put, the sealer rebuilds them from the bytes in SQLite before the
+   * next attempt, so no slip in that bookkeeping can repeat.
+   */
+  private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<string | null> {
+    try {
+      const { etag } = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 }, recording.md5);
+      return etag;
+    } catch (error) {
+      // Not for an outage: every pass while storage is down would hash the recording again.
+      if (!(isAppError(error) && error.code === 'STORAGE_UNAVAILABLE')) this.sealer.reload(session.id);
+      throw error;
+    }
   }
 
   private async putManifest(session: SessionRow, prefix: string, manifest: RecordingManifest): Promise<void> {
@@ -414,23 +436,24 @@ export class SyncEngine {
 
   /**
    * Puts through the retry policy and checks S3's answer: a single-part object's ETag is the
-   * MD5 of the bytes it stored, so an ETag that is an MD5 and not ours means the bytes were
-   * damaged on the way (retried like any transient failure).
+   * MD5 of the bytes it stored, so an ETag that is an MD5 and not `md5` (the bytes' MD5, or
+   * hashed here while the request is on its way) means the bytes were damaged on the way
+   * (retried like any transient failure). Returns the ETag.
    */
-  private async putVerified(key: string, body: Uint8Array, options: PutOptions): Promise<string | null> {
-    let md5: string | null = null;
+  private async putVerified(key: string, body: Uint8Array, options: PutOptions, md5?: string): Promise<{ etag: string | null }> {
+    let expected = md5 ?? null;
     return this.policy.execute(async () => {
       const answer = this.deps.store.put(key, body, options);
       answer.catch(() => {}); // awaited below; this only keeps a quick failure from counting as unhandled meanwhile
       // Hashed once the request is on its way (the SDK writes it within the microtasks before
       // setImmediate), while storage handles it: the comparison waits for its answer anyway.
-      md5 ??= await new Promise<string>((resolve) => setImmediate(() => resolve(createHash('md5').update(body).digest('hex'))));
+      expected ??= await new Promise<string>((resolve) => setImmediate(() => resolve(createHash('md5').update(body).digest('hex'))));
       const { etag } = await answer;
       const stored = etag?.replaceAll('"', '').toLowerCase() ?? null;
-      if (stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== md5) {
-        throw new AppError('STORAGE_FAILED', `Storage stored ${JSON.stringify(key)} with ETag ${stored}, not the MD5 ${md5} of the bytes sent.`, { transient: true, key });
+      if (stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== expected) {
+        throw new AppError('STORAGE_FAILED', `Storage stored ${JSON.stringify(key)} with ETag ${stored}, not the MD5 ${expected} of the bytes sent.`, { transient: true, key });
       }
-      return etag;
+      return { etag };
     });
   }
 
@@ -457,7 +480,7 @@ export class SyncEngine {
       }
       const unknown = missing.find((name) => name !== key);
       if (unknown !== undefined) throw new AppError('STORAGE_FAILED', `The InterviewLM server reports ${unknown} missing, which session ${session.id}'s manifest does not name.`, { transient: false, key: unknown });
-      this.recordStoredRecording(session, key, recording, await this.putRecording(key, recording, metadata));
+      this.recordStoredRecording(session, key, recording, await this.putRecording(session, key, recording, metadata));
     }
   }
 
@@ -516,7 +539,7 @@ export class SyncEngine {
       codec: encoded.codec,
       extra: { sessionid: session.id, firstseq: String(firstSeq), lastseq: String(lastSeq) },
     });
-    const etag = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata, sha256: encoded.sha256 });
+    const { etag } = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata, sha256: encoded.sha256 });
     this.record(session.id, key, 'chunk', firstSeq, lastSeq, events.length, encoded, etag);
   }
 

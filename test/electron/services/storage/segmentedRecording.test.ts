@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventHash, genesisHash } from '../../../../electron/services/recording/eventHashing';
 import {
   assembleSegmentedRecording,
   decodeSegmentedRecording,
   encodeRecordingSegment,
+  SegmentRun,
   type RecordingSegment,
 } from '../../../../electron/services/storage/segmentedRecording';
 import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
@@ -35,18 +37,36 @@ function segmentsOf(events: RecordedEvent[], size: number): RecordingSegment[] {
   return segments;
 }
 
-const headerLengthOf = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+const MAGIC_BYTES = 8;
+
+/** A v2 recording's parts: the segments' bytes and the parsed header behind them. */
+function partsOf(bytes: Uint8Array): { segments: Uint8Array; header: { v: string; segments: [number, number, number][]; eventCount: number; headHash: string } } {
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.byteLength - 4);
+  const headerStart = bytes.byteLength - 4 - headerLength;
+  return { segments: bytes.subarray(MAGIC_BYTES, headerStart), header: JSON.parse(new TextDecoder().decode(bytes.subarray(headerStart, bytes.byteLength - 4))) };
+}
 
 /** The recording with its header edited, the segments kept. */
-function withHeader(bytes: Uint8Array, edit: (header: { segments: [number, number, number][]; eventCount: number; headHash: string }) => void): Uint8Array {
-  const end = 4 + headerLengthOf(bytes);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, end)));
+function withHeader(bytes: Uint8Array, edit: (header: ReturnType<typeof partsOf>['header']) => void): Uint8Array {
+  const { segments, header } = partsOf(bytes);
   edit(header);
   const text = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(4 + text.length + bytes.length - end);
-  new DataView(out.buffer).setUint32(0, text.length);
+  const out = new Uint8Array(MAGIC_BYTES + segments.byteLength + text.byteLength + 4);
+  out.set(bytes.subarray(0, MAGIC_BYTES));
+  out.set(segments, MAGIC_BYTES);
+  out.set(text, MAGIC_BYTES + segments.byteLength);
+  new DataView(out.buffer).setUint32(out.byteLength - 4, text.byteLength);
+  return out;
+}
+
+/** The same recording laid out as col-segments+brotli/v1 (earlier versions of the app): header length, header, segments. */
+function asV1(bytes: Uint8Array): Uint8Array {
+  const { segments, header } = partsOf(bytes);
+  const text = new TextEncoder().encode(JSON.stringify({ ...header, v: 'col-segments/v1' }));
+  const out = new Uint8Array(4 + text.byteLength + segments.byteLength);
+  new DataView(out.buffer).setUint32(0, text.byteLength);
   out.set(text, 4);
-  out.set(bytes.subarray(end), 4 + text.length);
+  out.set(segments, 4 + text.byteLength);
   return out;
 }
 
@@ -57,6 +77,29 @@ describe('the segmented recording sync stores', () => {
   it('decodes to exactly the recorded events, every hash recomputed, with the metadata given', () => {
     expect(recording.codec).toBe(SEGMENTED_RECORDING_CODEC);
     expect(decodeSegmentedRecording(recording.bytes, KEY)).toEqual({ sessionId: 'ses_seg', metadata: METADATA, events });
+  });
+
+  it('puts the header after the segments, so the bytes before it are fixed once the segments are sealed', () => {
+    const longer = assembleSegmentedRecording({ sessionId: 'ses_seg', metadata: { ...METADATA, status: 'COMPLETED' }, segments: segmentsOf(events, 300) });
+    const { segments } = partsOf(recording.bytes);
+    expect(Buffer.from(longer.bytes.subarray(0, MAGIC_BYTES + segments.byteLength)).equals(Buffer.from(recording.bytes.subarray(0, MAGIC_BYTES + segments.byteLength)))).toBe(true);
+    expect(longer.sha256).not.toBe(recording.sha256);
+  });
+
+  it('hashes what it stores, from a SegmentRun kept as segments were sealed as from the segments alone', () => {
+    const run = SegmentRun.empty();
+    for (const segment of segmentsOf(events, 300)) run.append(segment);
+    const fromRun = assembleSegmentedRecording({ sessionId: 'ses_seg', metadata: METADATA, segments: run });
+    expect(Buffer.from(fromRun.bytes).equals(Buffer.from(recording.bytes))).toBe(true);
+    expect({ sha256: fromRun.sha256, md5: fromRun.md5 }).toEqual({ sha256: createHash('sha256').update(recording.bytes).digest('hex'), md5: createHash('md5').update(recording.bytes).digest('hex') });
+    expect({ sha256: recording.sha256, md5: recording.md5 }).toEqual({ sha256: fromRun.sha256, md5: fromRun.md5 });
+    // The run is left as it was: assembling again, or after one more segment, hashes from where it stood.
+    expect(assembleSegmentedRecording({ sessionId: 'ses_seg', metadata: METADATA, segments: run }).sha256).toBe(fromRun.sha256);
+    expect(run.segments).toHaveLength(4);
+  });
+
+  it('still reads recordings stored by earlier versions (v1: the header first)', () => {
+    expect(decodeSegmentedRecording(asV1(recording.bytes), KEY)).toEqual({ sessionId: 'ses_seg', metadata: METADATA, events });
   });
 
   it('decodes the same events however they were cut into segments', () => {
@@ -84,19 +127,24 @@ describe('the segmented recording sync stores', () => {
 
   describe('a damaged object is refused whole, naming it: never a partial event list', () => {
     const cases: [string, () => Uint8Array, RegExp][] = [
-      ['truncated in the last segment', () => recording.bytes.subarray(0, recording.bytes.length - 10), /truncated or extended/],
-      ['truncated inside the header', () => recording.bytes.subarray(0, 20), /header runs past the end/],
+      ['cut short', () => recording.bytes.subarray(0, recording.bytes.length - 10), /truncated or extended/],
+      ['cut to its magic and a few bytes', () => recording.bytes.subarray(0, 20), /truncated or extended/],
+      ['cut inside its magic', () => recording.bytes.subarray(0, 6), /cannot hold|runs past the end/],
       ['fewer than four bytes', () => recording.bytes.subarray(0, 3), /cannot hold/],
       ['with bytes appended', () => new Uint8Array([...recording.bytes, 0]), /truncated or extended/],
+      ['with ten bytes of a segment missing', () => new Uint8Array([...recording.bytes.subarray(0, 100), ...recording.bytes.subarray(110)]), /truncated or extended/],
+      ['a v1 recording cut in its last segment', () => asV1(recording.bytes).subarray(0, asV1(recording.bytes).length - 10), /truncated or extended/],
+      ['a v1 recording cut inside its header', () => asV1(recording.bytes).subarray(0, 20), /header runs past the end/],
       [
         'with a flipped byte in a segment',
         () => {
           const copy = recording.bytes.slice();
-          copy[4 + headerLengthOf(copy) + 100]! ^= 0xff;
+          copy[MAGIC_BYTES + 100]! ^= 0xff;
           return copy;
         },
         /segment 0|brotli|hash/,
       ],
+      ['whose header names the other layout', () => withHeader(recording.bytes, (header) => void (header.v = 'col-segments/v1')), /header says col-segments\/v1/],
       [
         'with two segments swapped',
         () =>

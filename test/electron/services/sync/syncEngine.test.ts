@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
-import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
+import { decodeSegmentedRecording, segmentRangesOf } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { AppError } from '../../../../shared/errors';
 import { manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
@@ -10,13 +10,6 @@ import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { tempServices } from '../../../helpers/tempServices';
-
-/** The seq range of each segment of a consolidated recording, from its header. */
-function segmentRanges(recording: Uint8Array): [number, number][] {
-  const headerLength = new DataView(recording.buffer, recording.byteOffset).getUint32(0);
-  const header = JSON.parse(new TextDecoder().decode(recording.subarray(4, 4 + headerLength))) as { segments: [number, number, number][] };
-  return header.segments.map(([first, last]) => [first, last]);
-}
 
 /** A SyncObjectStore that passes every call to `store`, to override one method of. */
 function delegateTo(store: S3ObjectStore): SyncObjectStore {
@@ -224,7 +217,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const recording = await store.get(recordingKey(prefix));
     expect(decodeSegmentedRecording(recording!.body, recordingKey(prefix)).events).toEqual(env.services.replay.getAllEvents(id));
     // The 30 waiting events were compressed on the last pass as a provisional tail; the close encoded only session_closed.
-    expect(segmentRanges(recording!.body)).toEqual([
+    expect(segmentRangesOf(recording!.body, recordingKey(prefix))).toEqual([
       [1, 160],
       [161, 200],
       [201, 230],
@@ -243,7 +236,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const { prefix } = await stored(id);
     const recording = await store.get(recordingKey(prefix));
     // 246 events: 201..240 became a full segment, so the provisional 201..230 no longer followed the sealed ones.
-    expect(segmentRanges(recording!.body)).toEqual([
+    expect(segmentRangesOf(recording!.body, recordingKey(prefix))).toEqual([
       [1, 160],
       [161, 200],
       [201, 240],
