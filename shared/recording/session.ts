@@ -10,9 +10,10 @@ export const ClosedSessionStatusSchema = SessionStatusSchema.exclude(['ACTIVE'])
 export type ClosedSessionStatus = z.infer<typeof ClosedSessionStatusSchema>;
 
 /**
- * Where the recording stands with the cloud. LOCAL_ONLY until the sync worker takes it up;
- * PENDING while storage lacks part of it (a running session's chunks go up, a closed
- * session's upload failed and waits for the next pass); SYNCED when reconciled.
+ * Where the recording stands with the cloud. LOCAL_ONLY until the sync worker takes it up,
+ * and again from the close until the recording is stored (closing resets it); PENDING while
+ * storage lacks part of it (a running session's chunks go up, a closed session's upload
+ * failed and waits for the next pass); SYNCED when reconciled.
  */
 export const SyncStateSchema = z.enum(['LOCAL_ONLY', 'PENDING', 'SYNCED']);
 export type SyncState = z.infer<typeof SyncStateSchema>;

@@ -212,7 +212,8 @@ export function decodeColumnarSegment(bytes: Uint8Array, key: string): { events:
  * about half).
  */
 export function compressColumnarRecording(container: Uint8Array, quality = BROTLI_QUALITY): Uint8Array {
-  const windowBits = Math.min(BROTLI_MAX_WINDOW_BITS, Math.max(BROTLI_MIN_WINDOW_BITS, Math.ceil(Math.log2(container.byteLength + 1))));
+  // A window of 2^n holds 2^n - 16 bytes.
+  const windowBits = Math.min(BROTLI_MAX_WINDOW_BITS, Math.max(BROTLI_MIN_WINDOW_BITS, Math.ceil(Math.log2(container.byteLength + 16))));
   const compressed = brotliCompressSync(container, {
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: quality,

@@ -75,7 +75,8 @@ export class PresignedObjectStore implements SyncObjectStore {
     if (sessionId === null) {
       throw new AppError('VALIDATION_FAILED', `Cannot upload ${JSON.stringify(key)}: the server issues URLs only for keys under sessions/<date>/<sessionId>/.`, { operation: 'put', key });
     }
-    const object: UploadObject = { key, sha256: sha256Hex(body), size: body.byteLength, contentType: options.contentType, metadata: options.metadata };
+    // The caller's sha256 when it has one (the sync worker keeps the recording's as it seals it); storage checks the body against it.
+    const object: UploadObject = { key, sha256: options.sha256 ?? sha256Hex(body), size: body.byteLength, contentType: options.contentType, metadata: options.metadata };
     const fingerprint = fingerprintOf(object);
     const cached = this.cachedUrl(fingerprint);
     let upload = cached ?? (await this.issue(sessionId, object, fingerprint));

@@ -104,6 +104,13 @@ export interface SyncEngineDeps {
 /** Errors storage answers that retrying will not fix: stop, and say so. */
 const PERMANENT_CODES = new Set(['STORAGE_AUTH_FAILED', 'STORAGE_BUCKET_MISSING']);
 
+/** Storage, or the ETag check, found a body not matching the digests sent with it. */
+function isDigestMismatch(error: unknown): boolean {
+  if (!isAppError(error)) return false;
+  const details = error.details as { digestMismatch?: boolean; awsCode?: string } | undefined;
+  return details?.digestMismatch === true || details?.awsCode === 'XAmzContentSHA256Mismatch' || details?.awsCode === 'BadDigest';
+}
+
 function isTransient(error: Error): boolean {
   if (isAppError(error)) return !PERMANENT_CODES.has(error.code) && (error.details as { transient?: boolean } | undefined)?.transient === true;
   return true;
@@ -258,7 +265,11 @@ export class SyncEngine {
       try {
         return await this.finish(initial, prefix);
       } catch (error) {
-        if (initial.sync_state === 'LOCAL_ONLY') this.statement('markPending').run(initial.id);
+        try {
+          if (initial.sync_state === 'LOCAL_ONLY') this.statement('markPending').run(initial.id);
+        } catch {
+          // The upload's failure is what the pass reports; PENDING is noted on a later one.
+        }
         throw error;
       }
     }
@@ -415,16 +426,15 @@ export class SyncEngine {
    * Puts the consolidated recording; returns the ETag storage answered. Its sha256 (the
    * signed payload hash, which S3 checks the body against) and MD5 (checked against the ETag)
    * come from the sealer's running digests, so the close hashes none of it. Should storage
-   * refuse or mismatch the put, the sealer rebuilds them from the bytes in SQLite before the
-   * next attempt, so no slip in that bookkeeping can repeat.
+   * find the body not matching them, the sealer rebuilds them from the bytes in SQLite before
+   * the next attempt, so no slip in that bookkeeping can repeat.
    */
   private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<string | null> {
     try {
       const { etag } = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 }, recording.md5);
       return etag;
     } catch (error) {
-      // Not for an outage: every pass while storage is down would hash the recording again.
-      if (!(isAppError(error) && error.code === 'STORAGE_UNAVAILABLE')) this.sealer.reload(session.id);
+      if (isDigestMismatch(error)) this.sealer.reload(session.id);
       throw error;
     }
   }
@@ -436,21 +446,27 @@ export class SyncEngine {
 
   /**
    * Puts through the retry policy and checks S3's answer: a single-part object's ETag is the
-   * MD5 of the bytes it stored, so an ETag that is an MD5 and not `md5` (the bytes' MD5, or
-   * hashed here while the request is on its way) means the bytes were damaged on the way
-   * (retried like any transient failure). Returns the ETag.
+   * MD5 of the bytes it stored, so an ETag that is an MD5 and not the bytes' means they were
+   * damaged on the way (retried like any transient failure). Without `md5` the bytes are
+   * hashed while the request is on its way; with it, they are hashed only when the ETag
+   * differs, to tell damage in transit from an `md5` that is not theirs (not retried: the
+   * caller's digests are wrong). Returns the ETag.
    */
   private async putVerified(key: string, body: Uint8Array, options: PutOptions, md5?: string): Promise<{ etag: string | null }> {
+    const md5Of = () => createHash('md5').update(body).digest('hex');
     let expected = md5 ?? null;
     return this.policy.execute(async () => {
       const answer = this.deps.store.put(key, body, options);
       answer.catch(() => {}); // awaited below; this only keeps a quick failure from counting as unhandled meanwhile
       // Hashed once the request is on its way (the SDK writes it within the microtasks before
       // setImmediate), while storage handles it: the comparison waits for its answer anyway.
-      expected ??= await new Promise<string>((resolve) => setImmediate(() => resolve(createHash('md5').update(body).digest('hex'))));
+      expected ??= await new Promise<string>((resolve) => setImmediate(() => resolve(md5Of())));
       const { etag } = await answer;
       const stored = etag?.replaceAll('"', '').toLowerCase() ?? null;
       if (stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== expected) {
+        if (md5 !== undefined && md5Of() === stored) {
+          throw new AppError('STORAGE_FAILED', `The MD5 kept for ${JSON.stringify(key)} (${md5}) is not that of its bytes (${stored}).`, { transient: false, key, digestMismatch: true });
+        }
         throw new AppError('STORAGE_FAILED', `Storage stored ${JSON.stringify(key)} with ETag ${stored}, not the MD5 ${expected} of the bytes sent.`, { transient: true, key });
       }
       return { etag };

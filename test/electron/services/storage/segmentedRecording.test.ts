@@ -128,8 +128,17 @@ describe('the segmented recording sync stores', () => {
   describe('a damaged object is refused whole, naming it: never a partial event list', () => {
     const cases: [string, () => Uint8Array, RegExp][] = [
       ['cut short', () => recording.bytes.subarray(0, recording.bytes.length - 10), /truncated or extended/],
-      ['cut to its magic and a few bytes', () => recording.bytes.subarray(0, 20), /truncated or extended/],
-      ['cut inside its magic', () => recording.bytes.subarray(0, 6), /cannot hold|runs past the end/],
+      [
+        'whose trailer claims a 4 GB header',
+        () => {
+          const copy = recording.bytes.slice();
+          new DataView(copy.buffer).setUint32(copy.length - 4, 0xffffffff);
+          return copy;
+        },
+        /runs past the start/,
+      ],
+      ['its magic and a trailer alone', () => new Uint8Array([...recording.bytes.subarray(0, MAGIC_BYTES), 0, 0, 0, 0]), /not UTF-8 JSON/],
+      ['cut inside its magic', () => recording.bytes.subarray(0, 6), /header runs past the end/],
       ['fewer than four bytes', () => recording.bytes.subarray(0, 3), /cannot hold/],
       ['with bytes appended', () => new Uint8Array([...recording.bytes, 0]), /truncated or extended/],
       ['with ten bytes of a segment missing', () => new Uint8Array([...recording.bytes.subarray(0, 100), ...recording.bytes.subarray(110)]), /truncated or extended/],
@@ -145,6 +154,21 @@ describe('the segmented recording sync stores', () => {
         /segment 0|brotli|hash/,
       ],
       ['whose header names the other layout', () => withHeader(recording.bytes, (header) => void (header.v = 'col-segments/v1')), /header says col-segments\/v1/],
+      [
+        'a v1 recording whose header names v2',
+        () => {
+          const v1 = asV1(recording.bytes);
+          const headerEnd = 4 + new DataView(v1.buffer).getUint32(0);
+          const header = JSON.parse(new TextDecoder().decode(v1.subarray(4, headerEnd)));
+          const text = new TextEncoder().encode(JSON.stringify({ ...header, v: 'col-segments/v2' }));
+          const out = new Uint8Array(4 + text.length + v1.length - headerEnd);
+          new DataView(out.buffer).setUint32(0, text.length);
+          out.set(text, 4);
+          out.set(v1.subarray(headerEnd), 4 + text.length);
+          return out;
+        },
+        /header says col-segments\/v2/,
+      ],
       [
         'with two segments swapped',
         () =>

@@ -24,6 +24,22 @@ function delegateTo(store: S3ObjectStore): SyncObjectStore {
   };
 }
 
+/** `store`, with `edit` seeing every body put as a session's recording and answering the bytes to put instead. */
+function editingRecordingPuts(store: S3ObjectStore, edit: (body: Uint8Array) => Uint8Array): SyncObjectStore {
+  return { ...delegateTo(store), put: (key, body, options) => store.put(key, key.endsWith('/recording') ? edit(body) : body, options) };
+}
+
+/** `store`, with `edit` applied to the first recording put only; `edited` holds what it put instead. */
+function editingFirstRecordingPut(store: S3ObjectStore, edit: (body: Uint8Array) => Uint8Array): { store: SyncObjectStore; edited: Uint8Array[] } {
+  const edited: Uint8Array[] = [];
+  const editing = editingRecordingPuts(store, (body) => {
+    if (edited.length > 0) return body;
+    edited.push(edit(body));
+    return edited[0]!;
+  });
+  return { store: editing, edited };
+}
+
 const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
 
 describe('SyncEngine against a real S3-compatible server', () => {
@@ -294,20 +310,45 @@ describe('SyncEngine against a real S3-compatible server', () => {
   it('puts again what storage stored damaged: an ETag that is not the MD5 of the bytes sent', async () => {
     const id = await recordSession(150);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const damaged: string[] = [];
-    const damaging: SyncObjectStore = {
-      ...delegateTo(store),
-      put: (key, body, options) => {
-        if (!key.endsWith('/recording') || damaged.includes(key)) return store.put(key, body, options);
-        damaged.push(key);
-        const flipped = body.slice();
-        flipped[flipped.length - 1]! ^= 0xff; // one bit of the last byte, as a bad link might
-        return store.put(key, flipped, options);
-      },
-    };
-    await new SyncEngine({ db: engineDb, store: damaging, settings: FAST, now: () => now }).syncNow();
-    expect(damaged).toHaveLength(1);
+    const damaging = editingFirstRecordingPut(store, (body) => {
+      const flipped = body.slice();
+      flipped[flipped.length - 1]! ^= 0xff; // one bit of the last byte, as a bad link might
+      return flipped;
+    });
+    await new SyncEngine({ db: engineDb, store: damaging.store, settings: FAST, now: () => now }).syncNow();
+    expect(damaging.edited).toHaveLength(1);
     await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('hashes the recording anew when its bytes do not match the digests kept for them, and puts it again', async () => {
+    const id = await recordSession(150);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const changing = editingFirstRecordingPut(store, (body) => {
+      body[body.length - 1]! ^= 0xff; // the bytes themselves, after their digests were taken
+      return body;
+    });
+    const statuses: SyncStatus[] = [];
+    const sync = new SyncEngine({ db: engineDb, store: changing.store, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    await sync.syncNow();
+    expect(changing.edited).toHaveLength(1);
+    expect(statuses.at(-1)).toMatchObject({ state: 'offline', message: expect.stringMatching(/is not that of its bytes/) });
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('PENDING');
+    await sync.syncNow();
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('writes nothing between the close and its upload: a closed session goes from LOCAL_ONLY to SYNCED', async () => {
+    const id = await recordSession(150);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const statesAtPut: string[] = [];
+    const watching = editingRecordingPuts(store, (body) => {
+      statesAtPut.push(engineDb.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(id)!.sync_state);
+      return body;
+    });
+    await new SyncEngine({ db: engineDb, store: watching, settings: FAST, now: () => now }).syncNow();
+    expect(statesAtPut).toEqual(['LOCAL_ONLY']);
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
   });
 
   it('uploads nothing twice under another key when a pass is repeated', async () => {
