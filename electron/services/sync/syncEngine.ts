@@ -13,12 +13,14 @@ import { AppError, isAppError } from '../../../shared/errors';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
 import { createHash } from 'node:crypto';
 import {
-  SEGMENTED_RECORDING_CODEC,
+  RecordingCodecSchema,
+  SEGMENTED_RECORDING_CODEC_V1,
   manifestKey,
   recordingChunkKey,
   recordingKey,
   sessionPrefix,
   type ManifestObject,
+  type RecordingCodec,
   type RecordingManifest,
 } from '../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
@@ -128,10 +130,10 @@ const SQL = {
   markPending: "UPDATE sessions SET sync_state = 'PENDING' WHERE id = ? AND sync_state = 'LOCAL_ONLY'",
   markSynced: "UPDATE sessions SET sync_state = 'SYNCED', synced_at = ?, storage_cleaned_at = NULL WHERE id = ?",
   markCleaned: 'UPDATE sessions SET storage_cleaned_at = ? WHERE id = ?',
-  recordObject: `INSERT OR REPLACE INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  recordObject: `INSERT OR REPLACE INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, codec, etag, uploaded_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   forgetChunks: "DELETE FROM sync_objects WHERE session_id = ? AND kind != 'recording'",
-  storedRecording: "SELECT sha256, size, compressed_size FROM sync_objects WHERE session_id = ? AND key = ? AND kind = 'recording'",
+  storedRecording: "SELECT sha256, size, compressed_size, codec FROM sync_objects WHERE session_id = ? AND key = ? AND kind = 'recording'",
   shippedThrough: "SELECT max(last_seq) AS last FROM sync_objects WHERE session_id = ? AND kind = 'chunk'",
   // Aggregated in SQL: a long session has a thousand chunks, and a status follows each upload.
   objectTotals: `SELECT count(*) AS objects, sum(kind = 'chunk') AS chunks, sum(kind = 'recording') AS recordings, sum(compressed_size) AS bytes,
@@ -382,9 +384,11 @@ export class SyncEngine {
   /** The manifest of a synced session rebuilt from SQLite (after a restart between SYNCED and the clean-up). */
   private storedManifest(session: SessionRow, prefix: string): RecordingManifest {
     const key = recordingKey(prefix);
-    const row = this.statement<[string, string], { sha256: string; size: number; compressed_size: number }>('storedRecording')
+    const row = this.statement<[string, string], { sha256: string; size: number; compressed_size: number; codec: string | null }>('storedRecording')
       .get(session.id, key);
-    return this.manifest(session, row ? { sha256: row.sha256, size: row.size, compressedSize: row.compressed_size, codec: SEGMENTED_RECORDING_CODEC } : null, key);
+    // A row without a codec predates schema 5, when sync wrote only v1 recordings.
+    const codec = RecordingCodecSchema.catch(SEGMENTED_RECORDING_CODEC_V1).parse(row?.codec ?? SEGMENTED_RECORDING_CODEC_V1);
+    return this.manifest(session, row ? { sha256: row.sha256, size: row.size, compressedSize: row.compressed_size, codec } : null, key);
   }
 
   /** Removes objects no manifest names, in batches where storage allows. */
@@ -501,7 +505,7 @@ export class SyncEngine {
   }
 
   /** What the closed session consists of in storage: its consolidated recording. */
-  private manifest(session: SessionRow, recording: Pick<EncodedSegmentedRecording, 'sha256' | 'size' | 'compressedSize' | 'codec'> | null, key: string): RecordingManifest {
+  private manifest(session: SessionRow, recording: { sha256: string; size: number; compressedSize: number; codec: RecordingCodec } | null, key: string): RecordingManifest {
     const objects: ManifestObject[] =
       session.last_seq === 0 || !recording
         ? []
@@ -566,11 +570,11 @@ export class SyncEngine {
     firstSeq: number,
     lastSeq: number,
     eventCount: number,
-    encoded: { sha256: string; size: number; compressedSize: number },
+    encoded: { sha256: string; size: number; compressedSize: number; codec: RecordingCodec },
     etag: string | null,
   ): void {
     this.statement('recordObject')
-      .run(sessionId, key, kind, firstSeq, lastSeq, eventCount, encoded.sha256, encoded.size, encoded.compressedSize, etag, this.now());
+      .run(sessionId, key, kind, firstSeq, lastSeq, eventCount, encoded.sha256, encoded.size, encoded.compressedSize, encoded.codec, etag, this.now());
   }
 
   /** Only what never changes: a chunk re-encoded later must come out byte for byte the same. */

@@ -4,6 +4,7 @@ import { migration0001Recording } from './0001-recording';
 import { migration0002SyncObjects } from './0002-sync-objects';
 import { migration0003SyncSegments } from './0003-sync-segments';
 import { migration0004Questions } from './0004-questions';
+import { migration0005SyncObjectCodec } from './0005-sync-object-codec';
 
 /** One schema step, applied inside a transaction together with its user_version bump. */
 export interface Migration {
@@ -13,7 +14,13 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [migration0001Recording, migration0002SyncObjects, migration0003SyncSegments, migration0004Questions];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001Recording,
+  migration0002SyncObjects,
+  migration0003SyncSegments,
+  migration0004Questions,
+  migration0005SyncObjectCodec,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

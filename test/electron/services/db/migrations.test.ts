@@ -81,6 +81,22 @@ describe('schema migrations', () => {
     db.close();
   });
 
+  it('0005 adds the codec of each synced object, keeping the objects of version 4 without one', () => {
+    const db = openSqlite(join(temp.dir, 'm-0005.db'));
+    migrate(db, 4);
+    db.prepare("INSERT INTO sessions (id, candidate_id, status, started_at, last_seq, last_hash, last_timestamp) VALUES ('s', 'c', 'COMPLETED', 1, 1, 'h', 1)").run();
+    db.prepare(
+      "INSERT INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, etag, uploaded_at) VALUES ('s', 'k', 'recording', 1, 1, 1, 'x', 10, 5, 'e', 1)",
+    ).run();
+    expect(migrate(db, 5)).toBe(5);
+    expect(db.prepare('SELECT key, kind, sha256, etag, codec FROM sync_objects').get()).toEqual({ key: 'k', kind: 'recording', sha256: 'x', etag: 'e', codec: null });
+    db.prepare(
+      "INSERT INTO sync_objects (session_id, key, kind, first_seq, last_seq, event_count, sha256, size, compressed_size, codec, etag, uploaded_at) VALUES ('s', 'k2', 'chunk', 1, 1, 1, 'y', 10, 5, 'gzip+json/v1', 'e', 1)",
+    ).run();
+    expect(db.prepare("SELECT codec FROM sync_objects WHERE key = 'k2'").pluck().get()).toBe('gzip+json/v1');
+    db.close();
+  });
+
   it('keeps the rows written at N-1 when stepping to N (checked with a trial migration)', () => {
     const db = openSqlite(join(temp.dir, 'm2.db'));
     migrate(db);

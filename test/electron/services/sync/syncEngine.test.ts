@@ -5,7 +5,7 @@ import { decodeSegmentedRecording, segmentRangesOf } from '../../../../electron/
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { AppError } from '../../../../shared/errors';
 import { manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
-import { manifestKey, recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
+import { SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1, manifestKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
@@ -294,6 +294,29 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await new Promise((resolve) => setTimeout(resolve, FAST.halfOpenAfterMs! + 50)); // the breaker opened on those failures
     await sync.syncNow();
     await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('names in a manifest.json rebuilt from SQLite the codec its row records, v1 for a row from before schema 5', async () => {
+    let manifestFailures = 2 * FAST.maxAttempts!;
+    const flaky: SyncObjectStore = {
+      ...delegateTo(store),
+      put: async (key, body, options) => {
+        if (key.endsWith('manifest.json') && manifestFailures-- > 0) throw new AppError('STORAGE_UNAVAILABLE', 'storage went away after the recording was stored', { transient: true });
+        return store.put(key, body, options);
+      },
+    };
+    const id = await recordSession(120);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now });
+    await sync.syncNow();
+    expect(engineDb.prepare("SELECT codec FROM sync_objects WHERE session_id = ? AND kind = 'recording'").pluck().get(id)).toBe(SEGMENTED_RECORDING_CODEC);
+    // As an earlier version left it: SYNCED, not cleaned up, its recording's row without a codec.
+    engineDb.prepare("UPDATE sync_objects SET codec = NULL WHERE session_id = ? AND kind = 'recording'").run(id);
+    await new Promise((resolve) => setTimeout(resolve, FAST.halfOpenAfterMs! + 50));
+    await sync.syncNow();
+    const { prefix } = await stored(id);
+    const manifest = JSON.parse(new TextDecoder().decode((await store.get(manifestKey(prefix)))!.body)) as RecordingManifest;
+    expect(manifest.objects.map((object) => object.codec)).toEqual([SEGMENTED_RECORDING_CODEC_V1]);
   });
 
   it('puts manifest.json alongside the recording, before SYNCED, when the metadata cannot carry the whole candidate id', async () => {
