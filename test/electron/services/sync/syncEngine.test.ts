@@ -42,6 +42,22 @@ function editingFirstRecordingPut(store: S3ObjectStore, edit: (body: Uint8Array)
 
 const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
 
+/**
+ * `store`, failing every put of manifest.json through one pass's attempts (the clean-up right
+ * after the recording, and the one for sessions left uncleaned), as storage gone away after
+ * the recording was stored.
+ */
+function failingManifestPuts(store: S3ObjectStore): SyncObjectStore {
+  let manifestFailures = 2 * FAST.maxAttempts!;
+  return {
+    ...delegateTo(store),
+    put: async (key, body, options) => {
+      if (key.endsWith('manifest.json') && manifestFailures-- > 0) throw new AppError('STORAGE_UNAVAILABLE', 'storage went away after the recording was stored', { transient: true });
+      return store.put(key, body, options);
+    },
+  };
+}
+
 describe('SyncEngine against a real S3-compatible server', () => {
   let s3: LocalS3;
   let env: ReturnType<typeof tempServices>;
@@ -272,15 +288,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
   });
 
   it('writes manifest.json on a later pass when storage failed after the recording was stored', async () => {
-    // Every attempt of the pass: the clean-up right after the recording, and the one for sessions left uncleaned.
-    let manifestFailures = 2 * FAST.maxAttempts!;
-    const flaky: SyncObjectStore = {
-      ...delegateTo(store),
-      put: async (key, body, options) => {
-        if (key.endsWith('manifest.json') && manifestFailures-- > 0) throw new AppError('STORAGE_UNAVAILABLE', 'storage went away after the recording was stored', { transient: true });
-        return store.put(key, body, options);
-      },
-    };
+    const flaky = failingManifestPuts(store);
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
     const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
@@ -297,17 +305,9 @@ describe('SyncEngine against a real S3-compatible server', () => {
   });
 
   it('names in a manifest.json rebuilt from SQLite the codec its row records, v1 for a row from before schema 5', async () => {
-    let manifestFailures = 2 * FAST.maxAttempts!;
-    const flaky: SyncObjectStore = {
-      ...delegateTo(store),
-      put: async (key, body, options) => {
-        if (key.endsWith('manifest.json') && manifestFailures-- > 0) throw new AppError('STORAGE_UNAVAILABLE', 'storage went away after the recording was stored', { transient: true });
-        return store.put(key, body, options);
-      },
-    };
     const id = await recordSession(120);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now });
+    const sync = new SyncEngine({ db: engineDb, store: failingManifestPuts(store), settings: FAST, now: () => now });
     await sync.syncNow();
     expect(engineDb.prepare("SELECT codec FROM sync_objects WHERE session_id = ? AND kind = 'recording'").pluck().get(id)).toBe(SEGMENTED_RECORDING_CODEC);
     // As an earlier version left it: SYNCED, not cleaned up, its recording's row without a codec.
