@@ -156,8 +156,7 @@ export class SegmentSealer {
       })();
       sealed.merged.append(merged);
       sealed.recent.splice(0, factor);
-      sealed.all = sealed.merged.fork();
-      for (const segment of sealed.recent) sealed.all.append(segment);
+      sealed.all = mergedThenRecent(sealed.merged, sealed.recent);
     }
   }
 
@@ -201,11 +200,16 @@ export class SegmentSealer {
       );
       const merged = SegmentRun.of(segments.slice(0, mergedCount));
       const recent = segments.slice(mergedCount);
-      const all = merged.fork();
-      for (const segment of recent) all.append(segment);
-      sealed = { merged, recent, all };
+      sealed = { merged, recent, all: mergedThenRecent(merged, recent) };
       this.sealedSegments.set(sessionId, sealed);
     }
     return sealed;
   }
+}
+
+/** A fork of `merged` with `recent` appended: what a session's `all` run is. */
+function mergedThenRecent(merged: SegmentRun, recent: readonly RecordingSegment[]): SegmentRun {
+  const all = merged.fork();
+  for (const segment of recent) all.append(segment);
+  return all;
 }

@@ -387,7 +387,7 @@ export class SyncEngine {
     const row = this.statement<[string, string], { sha256: string; size: number; compressed_size: number; codec: string | null }>('storedRecording')
       .get(session.id, key);
     // A row without a codec predates schema 5, when sync wrote only v1 recordings.
-    const codec = RecordingCodecSchema.catch(SEGMENTED_RECORDING_CODEC_V1).parse(row?.codec ?? SEGMENTED_RECORDING_CODEC_V1);
+    const codec = RecordingCodecSchema.catch(SEGMENTED_RECORDING_CODEC_V1).parse(row?.codec);
     return this.manifest(session, row ? { sha256: row.sha256, size: row.size, compressedSize: row.compressed_size, codec } : null, key);
   }
 
@@ -435,8 +435,7 @@ export class SyncEngine {
    */
   private async putRecording(session: SessionRow, key: string, recording: EncodedSegmentedRecording, metadata: Record<string, string>): Promise<string | null> {
     try {
-      const { etag } = await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 }, recording.md5);
-      return etag;
+      return await this.putVerified(key, recording.bytes, { contentType: 'application/octet-stream', metadata, sha256: recording.sha256 }, recording.md5);
     } catch (error) {
       if (isDigestMismatch(error)) this.sealer.reload(session.id);
       throw error;
@@ -456,7 +455,7 @@ export class SyncEngine {
    * differs, to tell damage in transit from an `md5` that is not theirs (not retried: the
    * caller's digests are wrong). Returns the ETag.
    */
-  private async putVerified(key: string, body: Uint8Array, options: PutOptions, md5?: string): Promise<{ etag: string | null }> {
+  private async putVerified(key: string, body: Uint8Array, options: PutOptions, md5?: string): Promise<string | null> {
     const md5Of = () => createHash('md5').update(body).digest('hex');
     let expected = md5 ?? null;
     return this.policy.execute(async () => {
@@ -473,7 +472,7 @@ export class SyncEngine {
         }
         throw new AppError('STORAGE_FAILED', `Storage stored ${JSON.stringify(key)} with ETag ${stored}, not the MD5 ${expected} of the bytes sent.`, { transient: true, key });
       }
-      return { etag };
+      return etag;
     });
   }
 
@@ -559,7 +558,7 @@ export class SyncEngine {
       codec: encoded.codec,
       extra: { sessionid: session.id, firstseq: String(firstSeq), lastseq: String(lastSeq) },
     });
-    const { etag } = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata, sha256: encoded.sha256 });
+    const etag = await this.putVerified(key, encoded.bytes, { contentType: 'application/gzip', metadata, sha256: encoded.sha256 });
     this.record(session.id, key, 'chunk', firstSeq, lastSeq, events.length, encoded, etag);
   }
 
