@@ -85,6 +85,8 @@ export class EventWriter {
   private readonly insertEvent;
   private readonly insertEventChunk;
   private readonly advanceSession;
+  /** Built once: better-sqlite3 wraps a transaction function anew on every `transaction()` call. */
+  private readonly writeBatchTransaction;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -102,6 +104,7 @@ export class EventWriter {
         total_tokens = total_tokens + ?, tests_passed = tests_passed + ?, test_results = test_results + ?,
         snapshot_count = snapshot_count + ?, ai_interaction_count = ai_interaction_count + ?
       WHERE id = ?`);
+    this.writeBatchTransaction = db.transaction((batch: QueuedEvent[], drafts: Map<SessionCursor, CursorDraft>, acks: EventAck[]) => this.writeBatch(batch, drafts, acks));
   }
 
   /** Queues an event; resolves with its seq and hash once committed. */
@@ -153,7 +156,7 @@ export class EventWriter {
     const drafts = new Map<SessionCursor, CursorDraft>();
     const acks: EventAck[] = [];
     try {
-      this.db.transaction(() => this.writeBatch(batch, drafts, acks)).immediate();
+      this.writeBatchTransaction.immediate(batch, drafts, acks);
     } catch (error) {
       const failure = toDatabaseError(error, this.databasePath);
       for (const queued of batch) {

@@ -164,6 +164,8 @@ export class SyncEngine {
   private running: Promise<void> | null = null;
   private readonly statements: Record<keyof typeof SQL, Statement>;
   private readonly readEvents: EventRangeReader;
+  /** A closed session's SYNCED mark, with the stored recording noted in the same commit when `noteStored` is given. */
+  private readonly commitSynced: (sessionId: string, syncedAt: number, noteStored: (() => void) | null) => void;
 
   constructor(private readonly deps: SyncEngineDeps) {
     if (deps.store.canList === false && !deps.server) {
@@ -174,6 +176,11 @@ export class SyncEngine {
     this.readEvents = eventRangeReader(deps.db);
     this.sealer = new SegmentSealer(deps.db, this.settings, this.readEvents);
     this.statements = Object.fromEntries(Object.entries(SQL).map(([name, source]) => [name, deps.db.prepare(source)])) as Record<keyof typeof SQL, Statement>;
+    // Wrapped once, like the statements: better-sqlite3 builds a transaction function anew on every `transaction()` call.
+    this.commitSynced = deps.db.transaction((sessionId: string, syncedAt: number, noteStored: (() => void) | null) => {
+      noteStored?.();
+      this.statement('markSynced').run(syncedAt, sessionId);
+    });
     const transient = handleWhen(isTransient);
     const retryPolicy = retry(transient, {
       maxAttempts: this.settings.maxAttempts,
@@ -334,10 +341,7 @@ export class SyncEngine {
         await this.reconcileWithServer(session, key, recording, metadata, manifest, server);
       }
       syncedAt = this.now();
-      this.deps.db.transaction(() => {
-        if (!server) noteStored();
-        this.statement('markSynced').run(syncedAt, session.id);
-      })();
+      this.commitSynced(session.id, syncedAt, server ? null : noteStored);
     } finally {
       if (syncingStatus) clearTimeout(syncingStatus);
     }
