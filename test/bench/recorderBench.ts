@@ -7,7 +7,7 @@ import type { EventInput } from '../../shared/recording/eventTypes';
 import type { BenchResult } from './benchResult';
 import { recordPacedEvents } from './issuePaced';
 import { RawSqliteWriter, readEventRows, synchronousOf, type RecordedEventRow } from './rawSqliteWriter';
-import { formatMs, formatNumber, summarize } from './stats';
+import { formatMs, formatNumber, median, summarize } from './stats';
 import { generateEditorEvents } from './syntheticSession';
 import { withTempDir } from './withTempDir';
 
@@ -164,10 +164,6 @@ async function burstRound(dir: string, warmupEvents: readonly EventInput[], burs
     rawAllRowsPerSecond: (measuredRows.length / rawAllMs) * 1000,
     revisionRows: measuredRows.filter((row) => row.revision !== null).length,
   };
-}
-
-function median(values: readonly number[]): number {
-  return summarize(values).p50;
 }
 
 /** The samples of several runs, each without its first `skip` (its warm-up), as one array. */

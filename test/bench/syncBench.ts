@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -27,7 +26,7 @@ import {
   decompressColumnarRecording,
   encodeColumnarRecording,
 } from '../../electron/services/storage/columnarRecording';
-import { formatMs, formatNumber, summarize } from './stats';
+import { formatMs, formatNumber, median, summarize } from './stats';
 import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, recordStep, type SessionStep, type SyntheticSession } from './syntheticSession';
 import { TimedObjectStore, type StoreTimings } from './timedObjectStore';
 import { withTempDir } from './withTempDir';
@@ -40,16 +39,9 @@ export interface SyncBenchOptions {
   twoHourEvents: number;
   /** Closes of copies of the two-hour session, each followed by a raw PutObject of its recording; medians are compared. */
   closeRounds: number;
-  /**
-   * How long client and server sit idle before each timed close and each timed raw PutObject,
-   * as before a real close (the worker's last request was a chunk, seconds earlier). s3rver
-   * shares this machine's two cores: a request sent right after another meets it still
-   * running, one after an idle spell ~1-1.4 ms slower, saturating by ~10 ms (see measureCloseUpload).
-   */
-  closeIdleMs: number;
   /** The paced runs: events per second, for how long, after a warm-up that is not counted. */
   pacedRatePerSecond: number;
-  /** Paced rounds, each one run with S3 up and one with it down, back to back (alternating which goes first); the figure is the median round's ratio. */
+  /** Paced rounds, each one run with S3 up and one with it down, back to back (alternating which goes first); samples pooled. */
   pacedRounds: number;
   pacedSeconds: number;
   pacedWarmupSeconds: number;
@@ -61,7 +53,6 @@ export const DEFAULT_SYNC_BENCH_OPTIONS: SyncBenchOptions = {
   hourEvents: 55_000,
   twoHourEvents: 110_000,
   closeRounds: 25,
-  closeIdleMs: 50,
   pacedRatePerSecond: 2_000,
   pacedRounds: 10,
   pacedSeconds: 4,
@@ -246,10 +237,10 @@ interface TimedClose {
  * Opens a copy of the recorded session's database as the app would after a restart, warms it
  * as the interview would have (a recorded event, an engine pass while the session is still open,
  * which compresses the events after the last sealed segment as its provisional tail, and one
- * PUT on the engine's S3 client), records one more event, and after `idleMs` of quiet closes
- * the session and times it to the synced status.
+ * PUT on the engine's S3 client), records one more event, then closes the session and times
+ * it to the synced status.
  */
-async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script: SyntheticSession, idleMs: number): Promise<TimedClose> {
+async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script: SyntheticSession): Promise<TimedClose> {
   let now = SESSION_START + script.durationMs;
   const services = createServices(configForDataDir(dataDir), { now: () => now });
   const db = openSyncDatabase(services.config.databasePath);
@@ -279,7 +270,6 @@ async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script:
     await services.sessions.recordEvent(session.id, { type: 'blur', data: {} });
     store.reset();
     now += 1_000;
-    await sleep(idleMs);
     const startedAt = performance.now();
     await services.sessions.closeSession(session.id, 'COMPLETED');
     await engine.syncNow();
@@ -300,12 +290,7 @@ async function closeCopy(dataDir: string, storage: S3ObjectStoreOptions, script:
  * syncs it, and its database is snapshotted while it is still open; each round then closes a
  * fresh copy of that snapshot and, next to it (after, then before, alternately), times one raw
  * PutObject of the same recording, so both sides of the ratio see the same moments of a shared
- * machine. Medians of the rounds. Both start after closeIdleMs of quiet, so both requests meet
- * s3rver in the same state: sent right after the client's warm-up PUT, a 233 KB PUT took
- * 4.5-4.8 ms (medians of 50-80); after 1 ms of the client busy 4.7, 2 ms 5.2, after 10, 50
- * or 200 ms idle 6.1, 6.2 and 5.8 (1 ms busy after the 50 ms adds nothing: 6.0). Timed back to
- * back with its warm-up, the raw PUT had s3rver still warm, while the close's request, ~1 ms of
- * local work after the close's warm-up, did not.
+ * machine. Medians of the rounds.
  */
 async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions): Promise<BenchResult[]> {
   const script = generateSyntheticSession({ seed: options.seed, targetEvents: options.twoHourEvents, durationMs: 2 * 60 * 60 * 1000 });
@@ -344,7 +329,6 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
             const put = (key: string, body: Uint8Array) =>
               client.send(new PutObjectCommand({ Bucket: s3.storage.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: 'application/gzip' }));
             await put('bench/warm-up', new Uint8Array(16));
-            await sleep(options.closeIdleMs);
             const putStartedAt = performance.now();
             await put(`bench/raw-put-${round}`, recording);
             putMs.push(performance.now() - putStartedAt);
@@ -364,7 +348,7 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
         // Alternating which goes first (once the first close has stored the recording to copy),
         // so neither side always meets s3rver just after the other's requests.
         if (stored && round % 2 === 1) await timeRawPut(stored.recording);
-        closes.push(await closeCopy(copyDir, s3.storage, script, options.closeIdleMs));
+        closes.push(await closeCopy(copyDir, s3.storage, script));
         stored ??= await storedObjects(reader, recorded.prefix);
         if (round % 2 === 0) await timeRawPut(stored.recording);
       }
@@ -390,7 +374,7 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
           `median ${formatMs(close.p50)} ms over ${closes.length} closes, each of a fresh copy of the database snapshotted while the session was open, storage holding a chunk and no recording yet, as at a real close (${list(closes.map((run) => run.closeMs))} ms), ` +
           `/ one raw PutObject of the same ${formatNumber(stored!.recordingBytes)} bytes (the consolidated recording, ${stored!.segments} segments, its manifest in its metadata) to the same server ` +
           `on a new client warmed by one small PUT as the close's is, timed next to each close (after it, then before it, alternately): median ${formatMs(rawPut.p50)} ms (${list(putMs)} ms). ` +
-          `Each close and each PutObject starts after ${options.closeIdleMs} ms of quiet (client and server idle, as before a real close). Until SYNCED the close makes one request (${operations(first.untilSynced)} in the first round); ` +
+          `Until SYNCED the close makes one request (${operations(first.untilSynced)} in the first round); ` +
           `the rest is closeSession, compressing the events since the last pass, concatenating and hashing the header (the sha256 and MD5 of the sealed segments are kept as they are sealed); s3rver keeps its objects in RAM (see s3rverProcess.ts). Not counted: the housekeeping that follows in the same pass once the session is SYNCED ` +
           `(manifest.json, listing the folder, DeleteObjects of the chunks: ${operations(first.wholePass)} in all in the first round, whose whole pass took ${formatMs(first.passMs)} ms)`,
       },
@@ -463,25 +447,23 @@ async function measureP99WithStorageDown(s3: S3rverProcess, options: SyncBenchOp
     list.forEach((run, index) => all.set(counted(run), index * (count - warmup)));
     return summarize(all);
   };
-  // Per round: its two runs are seconds apart, so a stall of the shared machine (a
-  // round's p99 of 10 ms where the others read 1-2) lands in one round's ratio, not in a pooled
-  // p99 that a single such round decides.
-  const roundP99 = (run: PacedSyncRun) => summarize(counted(run)).p99;
-  const roundRatios = runs.up.map((up, round) => roundP99(runs.down[round]!) / roundP99(up));
-  const ratio = summarize(roundRatios).p50;
   const up = pooled(runs.up);
   const downSummary = pooled(runs.down);
+  // Beside the pooled figure: each round's own ratio (its two runs seconds apart), so a round
+  // that a stall of the shared machine decides shows as such.
+  const roundP99 = (run: PacedSyncRun) => summarize(counted(run)).p99;
+  const roundRatios = runs.up.map((upRun, round) => roundP99(runs.down[round]!) / roundP99(upRun));
   const list = (values: readonly number[], format: (value: number) => string) => values.map(format).join(' / ');
   const lastStates = (runList: readonly PacedSyncRun[]) =>
     runList.map((run) => (run.last ? `${run.last.state}${run.last.state === 'syncing' ? ` ${run.last.objectsUploaded} chunks` : ''}` : 'no status')).join(' / ');
   return [
     {
       id: 'sync.p99_ratio_s3_down',
-      value: ratio,
+      value: downSummary.p99 / up.p99,
       unit: 'ratio',
       note:
-        `recordEvent call-to-resolve p99 with S3 down / with S3 up, the median of ${options.pacedRounds} rounds' ratios (${list(roundRatios, (value) => formatNumber(value, 2))}); ` +
-        `p99 per round up ${list(runs.up.map(roundP99), formatMs)}, down ${list(runs.down.map(roundP99), formatMs)} ms; pooled over the rounds ${formatMs(downSummary.p99)} / ${formatMs(up.p99)} ms = ${formatNumber(downSummary.p99 / up.p99, 2)}. ` +
+        `recordEvent call-to-resolve p99 with S3 down / with S3 up, the samples of ${options.pacedRounds} rounds pooled: ${formatMs(downSummary.p99)} / ${formatMs(up.p99)} ms. ` +
+        `Per round: p99 up ${list(runs.up.map(roundP99), formatMs)}, down ${list(runs.down.map(roundP99), formatMs)} ms; ratios ${list(roundRatios, (value) => formatNumber(value, 2))} (median ${formatNumber(median(roundRatios), 2)}). ` +
         `Each round: the editor stream paced at ${formatNumber(options.pacedRatePerSecond)} events/s for ${options.pacedSeconds} s (after ${options.pacedWarmupSeconds} s not counted) on a fresh database, ` +
         `with the app's sync worker (WorkerSyncRunner: a worker thread with its own SQLite connection and S3 client, default settings) started first, ` +
         `once with S3 up (s3rver in its own process) and once down (a loopback port that refuses connections), back to back, alternating which goes first ` +
