@@ -162,6 +162,8 @@ export class SyncEngine {
   private timer: NodeJS.Timeout | null = null;
   private halted: AppError | null = null;
   private running: Promise<void> | null = null;
+  /** One more pass, due when the running one ends: asked for while it ran (see syncNow). */
+  private followUp: Promise<void> | null = null;
   private readonly statements: Record<keyof typeof SQL, Statement>;
   private readonly readEvents: EventRangeReader;
   /** A closed session's SYNCED mark, with the stored recording noted in the same commit when `noteStored` is given. */
@@ -197,16 +199,17 @@ export class SyncEngine {
   /** Passes every pollIntervalMs until `stop`. */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.syncNow(), this.settings.pollIntervalMs);
+    // A tick joins a pass under way rather than asking for another: the next tick is due anyway.
+    this.timer = setInterval(() => void (this.running ?? this.syncNow()), this.settings.pollIntervalMs);
     this.timer.unref();
     void this.syncNow();
   }
 
-  /** Stops polling and waits for a pass in progress. */
+  /** Stops polling and waits for the pass in progress, and for the one asked to follow it. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    while (this.running || this.followUp) await (this.followUp ?? this.running);
   }
 
   /** The configuration problem that stopped syncing (bad credentials, no bucket), if any. */
@@ -215,11 +218,21 @@ export class SyncEngine {
   }
 
   /**
-   * One pass over every session storage does not fully hold yet. Concurrent calls share the
-   * pass in progress. Never throws: failures become statuses.
+   * One pass over every session storage does not fully hold yet. Never throws: failures become
+   * statuses. Asked while a pass runs, it answers with one more pass after it, shared by every
+   * call made meanwhile: the running pass listed the sessions before the reason for the call
+   * (a session just closed, most often) may have existed, and would leave it to the next tick.
    */
   syncNow(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
+    if (this.running) {
+      const next = () => {
+        this.followUp = null;
+        return this.syncNow();
+      };
+      this.followUp ??= this.running.then(next, next);
+      return this.followUp;
+    }
+    this.running = this.pass().finally(() => {
       this.running = null;
     });
     return this.running;

@@ -40,6 +40,26 @@ function editingFirstRecordingPut(store: S3ObjectStore, edit: (body: Uint8Array)
   return { store: editing, edited };
 }
 
+/** `store`, holding its first chunk put until `release`; `held` resolves once that put is waiting. */
+function holdingFirstChunkPut(store: S3ObjectStore): { store: SyncObjectStore; held: Promise<void>; release: () => void } {
+  let release: () => void = () => {};
+  let holding: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  let chunkPuts = 0;
+  const holdingStore: SyncObjectStore = {
+    ...delegateTo(store),
+    put: async (key, body, options) => {
+      if (key.includes('/chunks/') && chunkPuts++ === 0) {
+        holding();
+        await gate;
+      }
+      return store.put(key, body, options);
+    },
+  };
+  return { store: holdingStore, held, release };
+}
+
 const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
 
 /**
@@ -385,6 +405,38 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await engine().syncNow();
     expect((await stored(id)).objects.map((object) => [object.key, object.size])).toEqual(first);
     await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('syncs a session closed while a pass runs in one more pass right after it, not at the next tick', async () => {
+    const id = await recordSession(150);
+    const holding = holdingFirstChunkPut(store);
+    const sync = new SyncEngine({ db: engineDb, store: holding.store, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    const running = sync.syncNow();
+    await holding.held;
+    // The running pass listed the session while it was open: it ships a chunk and stops there.
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const nudged = sync.syncNow();
+    expect(sync.syncNow()).toBe(nudged);
+    holding.release();
+    await running;
+    expect((await env.services.sessions.getSession(id)).syncState).not.toBe('SYNCED');
+    await nudged;
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('stops once the pass asked to follow the running one has ended too', async () => {
+    const id = await recordSession(150);
+    const holding = holdingFirstChunkPut(store);
+    const sync = new SyncEngine({ db: engineDb, store: holding.store, settings: FAST, now: () => now });
+    void sync.syncNow();
+    await holding.held;
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    void sync.syncNow();
+    const stopped = sync.stop();
+    holding.release();
+    await stopped;
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
   });
 
   it('keeps recording through a whole outage, reports offline, and catches up once storage is back', async () => {
