@@ -205,11 +205,18 @@ export class SyncEngine {
     void this.syncNow();
   }
 
-  /** Stops polling and waits for the pass in progress, and for the one asked to follow it. */
+  /**
+   * Stops polling and waits for the pass in progress and the one asked to follow it, all of
+   * them even when one fails (its owner closes the database next); then throws the first failure.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    while (this.running || this.followUp) await (this.followUp ?? this.running);
+    const failures: unknown[] = [];
+    for (let waiting = this.followUp ?? this.running; waiting; waiting = this.followUp ?? this.running) {
+      await waiting.catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /** The configuration problem that stopped syncing (bad credentials, no bucket), if any. */

@@ -10,6 +10,6 @@ export interface SyncRunner {
   nudge(): void;
   /** Statuses as the engine reports them. */
   onStatus(listener: (status: SyncStatus) => void): Disposer;
-  /** Waits for a pass in progress and stops. */
+  /** Waits for the passes in progress or asked for, and stops. */
   stop(): Promise<void>;
 }

@@ -40,17 +40,17 @@ function editingFirstRecordingPut(store: S3ObjectStore, edit: (body: Uint8Array)
   return { store: editing, edited };
 }
 
-/** `store`, holding its first chunk put until `release`; `held` resolves once that put is waiting. */
-function holdingFirstChunkPut(store: S3ObjectStore): { store: SyncObjectStore; held: Promise<void>; release: () => void } {
+/** `store`, holding the first put whose key `matches` until `release`; `held` resolves once that put is waiting. */
+function holdingFirstPut(store: SyncObjectStore, matches: (key: string) => boolean): { store: SyncObjectStore; held: Promise<void>; release: () => void } {
   let release: () => void = () => {};
   let holding: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
   const held = new Promise<void>((resolve) => (holding = resolve));
-  let chunkPuts = 0;
+  let matched = 0;
   const holdingStore: SyncObjectStore = {
-    ...delegateTo(store),
+    ...store,
     put: async (key, body, options) => {
-      if (key.includes('/chunks/') && chunkPuts++ === 0) {
+      if (matches(key) && matched++ === 0) {
         holding();
         await gate;
       }
@@ -58,6 +58,11 @@ function holdingFirstChunkPut(store: S3ObjectStore): { store: SyncObjectStore; h
     },
   };
   return { store: holdingStore, held, release };
+}
+
+/** `store`, holding its first chunk put (see holdingFirstPut). */
+function holdingFirstChunkPut(store: S3ObjectStore): ReturnType<typeof holdingFirstPut> {
+  return holdingFirstPut(delegateTo(store), (key) => key.includes('/chunks/'));
 }
 
 const FAST: Partial<SyncSettings> = { maxAttempts: 2, initialRetryDelayMs: 5, maxRetryDelayMs: 20, breakerThreshold: 3, halfOpenAfterMs: 200, pollIntervalMs: 50 };
@@ -437,6 +442,34 @@ describe('SyncEngine against a real S3-compatible server', () => {
     holding.release();
     await stopped;
     expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+  });
+
+  it('waits at stop for every pass asked for, even past one that fails, then reports the failure', async () => {
+    const id = await recordSession(150);
+    const chunkHeld = holdingFirstChunkPut(store);
+    const recordingHeld = holdingFirstPut(chunkHeld.store, (key) => key.endsWith('/recording'));
+    let closed = false;
+    // A status listener that breaks once the session is closed makes each pass after that fail.
+    const onStatus = () => {
+      if (closed) throw new Error('the status listener broke');
+    };
+    const sync = new SyncEngine({ db: engineDb, store: recordingHeld.store, settings: FAST, now: () => now, onStatus });
+    void sync.syncNow().catch(() => {});
+    await chunkHeld.held;
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    closed = true;
+    void sync.syncNow().catch(() => {});
+    const stopped = sync.stop();
+    chunkHeld.release();
+    // The follow-up puts the recording; one more pass is asked for while it does.
+    await recordingHeld.held;
+    void sync.syncNow().catch(() => {});
+    recordingHeld.release();
+    await expect(stopped).rejects.toThrow('the status listener broke');
+    // That last pass has run too: it finds the session SYNCED but not cleaned up (the pass that
+    // stored the recording failed at its status) and does the clean-up.
+    await expectStorageEqualsLocal(env.services, store, id);
+    expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
   });
 
   it('keeps recording through a whole outage, reports offline, and catches up once storage is back', async () => {
