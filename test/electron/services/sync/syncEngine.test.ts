@@ -110,8 +110,9 @@ describe('SyncEngine against a real S3-compatible server', () => {
     env.cleanup();
   });
 
-  function engine(settings: Partial<SyncSettings> = {}): SyncEngine {
-    return new SyncEngine({ db: engineDb, store, settings: { ...FAST, ...settings }, now: () => now, onStatus: (status) => statuses.push(status) });
+  /** An engine on its own connection, FAST unless `settings` say otherwise, reporting into `statuses`; on `withStore` when given. */
+  function engine(settings: Partial<SyncSettings> = {}, withStore: SyncObjectStore = store): SyncEngine {
+    return new SyncEngine({ db: engineDb, store: withStore, settings: { ...FAST, ...settings }, now: () => now, onStatus: (status) => statuses.push(status) });
   }
 
   async function recordSession(eventCount: number): Promise<string> {
@@ -191,8 +192,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
         return store.put(key, body, options);
       },
     };
-    const settings = { ...FAST, closeSyncingStatusAfterMs: 0 };
-    await new SyncEngine({ db: engineDb, store: delayed, settings, now: () => now, onStatus: (status) => statuses.push(status) }).syncNow();
+    await engine({ closeSyncingStatusAfterMs: 0 }, delayed).syncNow();
     expect(statuses.filter((status) => status.sessionId === slow).map((status) => [status.state, status.objectsUploaded, status.objectsTotal])).toEqual([
       ['syncing', 0, 1],
       ['synced', 1, 1],
@@ -227,7 +227,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
       delete: (key) => store.delete(key),
       deleteMany: (keys) => store.deleteMany(keys),
     };
-    const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    const sync = engine({}, flaky);
     const id = await recordSession(230);
     await sync.syncNow();
     await env.services.sessions.closeSession(id, 'COMPLETED');
@@ -316,7 +316,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const flaky = failingManifestPuts(store);
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const sync = new SyncEngine({ db: engineDb, store: flaky, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    const sync = engine({}, flaky);
     await sync.syncNow();
     const { prefix, objects } = await stored(id);
     expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
@@ -332,7 +332,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
   it('names in a manifest.json rebuilt from SQLite the codec its row records, v1 for a row from before schema 5', async () => {
     const id = await recordSession(120);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const sync = new SyncEngine({ db: engineDb, store: failingManifestPuts(store), settings: FAST, now: () => now });
+    const sync = engine({}, failingManifestPuts(store));
     await sync.syncNow();
     expect(engineDb.prepare("SELECT codec FROM sync_objects WHERE session_id = ? AND kind = 'recording'").pluck().get(id)).toBe(SEGMENTED_RECORDING_CODEC);
     // As an earlier version left it: SYNCED, not cleaned up, its recording's row without a codec.
@@ -363,7 +363,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
       flipped[flipped.length - 1]! ^= 0xff; // one bit of the last byte, as a bad link might
       return flipped;
     });
-    await new SyncEngine({ db: engineDb, store: damaging.store, settings: FAST, now: () => now }).syncNow();
+    await engine({}, damaging.store).syncNow();
     expect(damaging.edited).toHaveLength(1);
     await expectStorageEqualsLocal(env.services, store, id);
   });
@@ -375,8 +375,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
       body[body.length - 1]! ^= 0xff; // the bytes themselves, after their digests were taken
       return body;
     });
-    const statuses: SyncStatus[] = [];
-    const sync = new SyncEngine({ db: engineDb, store: changing.store, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    const sync = engine({}, changing.store);
     await sync.syncNow();
     expect(changing.edited).toHaveLength(1);
     expect(statuses.at(-1)).toMatchObject({ state: 'offline', message: expect.stringMatching(/is not that of its bytes/) });
@@ -394,7 +393,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
       statesAtPut.push(engineDb.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(id)!.sync_state);
       return body;
     });
-    await new SyncEngine({ db: engineDb, store: watching, settings: FAST, now: () => now }).syncNow();
+    await engine({}, watching).syncNow();
     expect(statesAtPut).toEqual(['LOCAL_ONLY']);
     expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
   });
@@ -415,7 +414,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
   it('syncs a session closed while a pass runs in one more pass right after it, not at the next tick', async () => {
     const id = await recordSession(150);
     const holding = holdingFirstChunkPut(store);
-    const sync = new SyncEngine({ db: engineDb, store: holding.store, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    const sync = engine({}, holding.store);
     const running = sync.syncNow();
     await holding.held;
     // The running pass listed the session while it was open: it ships a chunk and stops there.
@@ -433,7 +432,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
   it('stops once the pass asked to follow the running one has ended too', async () => {
     const id = await recordSession(150);
     const holding = holdingFirstChunkPut(store);
-    const sync = new SyncEngine({ db: engineDb, store: holding.store, settings: FAST, now: () => now });
+    const sync = engine({}, holding.store);
     void sync.syncNow();
     await holding.held;
     await env.services.sessions.closeSession(id, 'COMPLETED');
