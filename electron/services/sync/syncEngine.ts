@@ -124,7 +124,9 @@ function isTransient(error: Error): boolean {
  * all) waits on SQLite's compiler.
  */
 const SQL = {
-  unsyncedSessions: "SELECT * FROM sessions WHERE sync_state != 'SYNCED' ORDER BY started_at",
+  // Closed sessions first: their final upload is what a proctor waits on, and a running
+  // session's chunks only keep the copy in storage trailing (they go in the same pass).
+  unsyncedSessions: "SELECT * FROM sessions WHERE sync_state != 'SYNCED' ORDER BY status = 'ACTIVE', started_at",
   uncleanedSessions: "SELECT * FROM sessions WHERE sync_state = 'SYNCED' AND storage_cleaned_at IS NULL ORDER BY started_at",
   session: 'SELECT * FROM sessions WHERE id = ?',
   markPending: "UPDATE sessions SET sync_state = 'PENDING' WHERE id = ? AND sync_state = 'LOCAL_ONLY'",

@@ -5,7 +5,7 @@ import { decodeSegmentedRecording, segmentRangesOf } from '../../../../electron/
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { AppError } from '../../../../shared/errors';
 import { manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
-import { SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1, manifestKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
+import { SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1, manifestKey, recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
@@ -427,6 +427,18 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await nudged;
     expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
     await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('uploads a closed session before the chunks of an older session still running', async () => {
+    const running = await recordSession(150);
+    now += 60_000;
+    const closed = await recordSession(120);
+    await env.services.sessions.closeSession(closed, 'COMPLETED');
+    const { puts } = await syncWatchingPuts();
+    const closedPrefix = (await stored(closed)).prefix;
+    expect(puts[0]).toBe(recordingKey(closedPrefix));
+    expect(puts).toContain(recordingChunkKey((await stored(running)).prefix, 1, 100));
+    await expectStorageEqualsLocal(env.services, store, closed);
   });
 
   it('stops once the pass asked to follow the running one has ended too', async () => {
