@@ -63,13 +63,29 @@ export class SegmentSealer {
    * pass nor a close queries or hashes them again. Two hours of interview are ~250 KB.
    */
   private readonly sealedSegments = new Map<string, SealedSegments>();
+  private readonly statements;
+  /** Replaces level-0 segments first..last with the level-1 segment merged from them. */
+  private readonly replaceWithMerged: (sessionId: string, first: number, last: number, merged: RecordingSegment) => void;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    db: SqliteDatabase,
     private readonly settings: SegmentSettings = DEFAULT_SEGMENT_SETTINGS,
     /** How it reads the events it seals (the engine shares its own). */
     private readonly readEvents: EventRangeReader = eventRangeReader(db),
-  ) {}
+  ) {
+    // Compiled and wrapped once: better-sqlite3 compiles on every prepare() and builds a
+    // transaction function anew on every transaction() call.
+    this.statements = {
+      insert: db.prepare('INSERT INTO sync_segments (session_id, first_seq, last_seq, level, head_hash, raw_size, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      deleteRange: db.prepare('DELETE FROM sync_segments WHERE session_id = ? AND first_seq BETWEEN ? AND ?'),
+      deleteSession: db.prepare('DELETE FROM sync_segments WHERE session_id = ?'),
+      segments: db.prepare<[string], SegmentRow>('SELECT first_seq, last_seq, level, head_hash, raw_size, body FROM sync_segments WHERE session_id = ? ORDER BY first_seq'),
+    };
+    this.replaceWithMerged = db.transaction((sessionId: string, first: number, last: number, merged: RecordingSegment) => {
+      this.statements.deleteRange.run(sessionId, first, last);
+      this.write(sessionId, merged, 1);
+    });
+  }
 
   /** Seals every full segment of committed events (up to `lastSeq`), then merges level-0 runs. */
   sealCommitted(sessionId: string, lastSeq: number): void {
@@ -137,7 +153,7 @@ export class SegmentSealer {
 
   /** Drops a session's segments: its consolidated recording is stored. */
   discard(sessionId: string): void {
-    this.db.prepare('DELETE FROM sync_segments WHERE session_id = ?').run(sessionId);
+    this.statements.deleteSession.run(sessionId);
     this.reload(sessionId);
   }
 
@@ -151,10 +167,7 @@ export class SegmentSealer {
       const last = sealed.recent[factor - 1]!.lastSeq;
       // Encoded before the transaction: the recorder shares the database's one write lock.
       const merged = this.encode(sessionId, first, last, sealed.merged.segments.at(-1)?.headHash, LEVEL1_QUALITY);
-      this.db.transaction(() => {
-        this.db.prepare('DELETE FROM sync_segments WHERE session_id = ? AND first_seq BETWEEN ? AND ?').run(sessionId, first, last);
-        this.write(sessionId, merged, 1);
-      })();
+      this.replaceWithMerged(sessionId, first, last, merged);
       sealed.merged.append(merged);
       sealed.recent.splice(0, factor);
       sealed.all = mergedThenRecent(sealed.merged, sealed.recent);
@@ -174,9 +187,7 @@ export class SegmentSealer {
   }
 
   private write(sessionId: string, segment: RecordingSegment, level: number): void {
-    this.db
-      .prepare('INSERT INTO sync_segments (session_id, first_seq, last_seq, level, head_hash, raw_size, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(sessionId, segment.firstSeq, segment.lastSeq, level, segment.headHash, segment.rawSize, segment.body);
+    this.statements.insert.run(sessionId, segment.firstSeq, segment.lastSeq, level, segment.headHash, segment.rawSize, segment.body);
   }
 
   /**
@@ -186,9 +197,7 @@ export class SegmentSealer {
   private sealed(sessionId: string): SealedSegments {
     let sealed = this.sealedSegments.get(sessionId);
     if (!sealed) {
-      const rows = this.db
-        .prepare<[string], SegmentRow>('SELECT first_seq, last_seq, level, head_hash, raw_size, body FROM sync_segments WHERE session_id = ? ORDER BY first_seq')
-        .all(sessionId);
+      const rows = this.statements.segments.all(sessionId);
       const mergedCount = rows.findLastIndex((row) => row.level === 1) + 1;
       const segments = rows.map(
         (row): RecordingSegment => ({

@@ -170,6 +170,8 @@ export class SyncEngine {
   private readonly readEvents: EventRangeReader;
   /** A closed session's SYNCED mark, with the stored recording noted in the same commit when `noteStored` is given. */
   private readonly commitSynced: (sessionId: string, syncedAt: number, noteStored: (() => void) | null) => void;
+  /** Forgets a synced session's chunks and segments, and notes it cleaned up. */
+  private readonly commitCleaned: (sessionId: string) => void;
 
   constructor(private readonly deps: SyncEngineDeps) {
     if (deps.store.canList === false && !deps.server) {
@@ -184,6 +186,11 @@ export class SyncEngine {
     this.commitSynced = deps.db.transaction((sessionId: string, syncedAt: number, noteStored: (() => void) | null) => {
       noteStored?.();
       this.statement('markSynced').run(syncedAt, sessionId);
+    });
+    this.commitCleaned = deps.db.transaction((sessionId: string) => {
+      this.statement('forgetChunks').run(sessionId);
+      this.statement('markCleaned').run(this.now(), sessionId);
+      this.sealer.discard(sessionId);
     });
     const transient = handleWhen(isTransient);
     const retryPolicy = retry(transient, {
@@ -384,7 +391,7 @@ export class SyncEngine {
    * cannot list leaves the removal to the server, which removes what the manifest does not name.
    */
   private async cleanUp(session: SessionRow, known?: RecordingManifest): Promise<void> {
-    const { store, db } = this.deps;
+    const { store } = this.deps;
     const prefix = sessionPrefix(session.id, new Date(session.started_at));
     try {
       const manifest = known ?? this.storedManifest(session, prefix);
@@ -397,11 +404,7 @@ export class SyncEngine {
         const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
         await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
       }
-      db.transaction(() => {
-        this.statement('forgetChunks').run(session.id);
-        this.statement('markCleaned').run(this.now(), session.id);
-        this.sealer.discard(session.id);
-      })();
+      this.commitCleaned(session.id);
     } catch {
       // Left for the next pass: see above.
     }
