@@ -1,4 +1,4 @@
-import type { PutOptions, StoredObjectInfo } from '../../electron/services/storage/objectStore';
+import type { PutOptions, PutResult, StoredObjectInfo } from '../../electron/services/storage/objectStore';
 import type { S3ObjectStore } from '../../electron/services/storage/s3ObjectStore';
 import type { SyncObjectStore } from '../../electron/services/sync/syncEngine';
 
@@ -22,7 +22,7 @@ export class TimedObjectStore implements SyncObjectStore {
     this.timings = { requests: 0, ms: 0, byOperation: {} };
   }
 
-  put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }> {
+  put(key: string, body: Uint8Array, options: PutOptions): Promise<PutResult> {
     return this.timed('put', () => this.inner.put(key, body, options));
   }
 

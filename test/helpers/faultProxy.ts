@@ -12,8 +12,11 @@ export type FaultKind =
 
 /** What the proxy does, settable at any time with `setMode`. */
 export type FaultMode =
-  /** Forward everything, optionally after `latencyMs`. */
-  | { kind: 'pass-through'; latencyMs?: number }
+  /**
+   * Forward everything, optionally after `latencyMs`, with `responseHeaders` set on every
+   * answer (as a store that encrypts with KMS answers `x-amz-server-side-encryption` and an opaque ETag).
+   */
+  | { kind: 'pass-through'; latencyMs?: number; responseHeaders?: Record<string, string> }
   /** Fail `failureRate` (0..1) of requests, each with a kind drawn from `failures`; forward the rest. */
   | { kind: 'flaky'; failureRate: number; failures?: readonly FaultKind[]; latencyMs?: number }
   /** Every connection fails: reset on accept, or refused because nothing listens on the port. */
@@ -92,7 +95,7 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
     socket.resetAndDestroy();
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, resetAfter: boolean) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, resetAfter: boolean, responseHeaders?: Record<string, string>) => {
     const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       if (resetAfter) {
         // Let the server finish, then drop the client: the write happened, the client saw a reset.
@@ -101,7 +104,7 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
         return;
       }
       stats.forwarded += 1;
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders ? { ...answer.headers, ...responseHeaders } : answer.rawHeaders);
       answer.pipe(res);
     });
     upstream.on('error', () => {
@@ -151,7 +154,7 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
         respond(req, res, 503, s3ErrorXml('ServiceUnavailable', 'Injected by the fault proxy'), {});
       } else {
         if (fault === 'reset-after-forward') entry.outcome = 'reset-after-forward';
-        forward(req, res, fault === 'reset-after-forward');
+        forward(req, res, fault === 'reset-after-forward', current.kind === 'pass-through' ? current.responseHeaders : undefined);
       }
     };
     const latency = current.latencyMs ?? 0;

@@ -26,9 +26,28 @@ export interface PutOptions {
   sha256?: string;
 }
 
+/** What storage answers a put with. */
+export interface PutResult {
+  etag: string | null;
+  /**
+   * False when storage says the ETag is not the MD5 of the bytes: an object encrypted with
+   * SSE-KMS or a customer-provided key gets an opaque ETag. Otherwise a single-part object's
+   * 32-hex ETag is that MD5 (plain or SSE-S3 objects, and stores that do not encrypt).
+   */
+  etagIsMd5?: boolean;
+}
+
+/**
+ * Whether S3's ETag for a single-part PUT is the MD5 of the bytes, from the encryption its
+ * answer reports (x-amz-server-side-encryption, x-amz-server-side-encryption-customer-algorithm).
+ */
+export function etagIsMd5Under(serverSideEncryption: string | null | undefined, customerKeyAlgorithm: string | null | undefined): boolean {
+  return !customerKeyAlgorithm && (!serverSideEncryption || serverSideEncryption === 'AES256');
+}
+
 export interface ObjectStore {
   /** Stores `body` at `key` (overwriting); resolves with the ETag. */
-  put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }>;
+  put(key: string, body: Uint8Array, options: PutOptions): Promise<PutResult>;
   /** The object's bytes and metadata, or null when there is none. */
   get(key: string): Promise<{ body: Uint8Array; info: StoredObjectInfo } | null>;
   /** The object's size and metadata, or null when there is none. */

@@ -2,7 +2,7 @@ import { AppError } from '../../../shared/errors';
 import { sessionIdOfKey, type UploadObject } from '../../../shared/sync/syncServerContract';
 import type { SyncObjectStore } from '../sync/syncEngine';
 import { causeOf, type IssuedUpload } from '../sync/syncServerClient';
-import type { PutOptions, StoredObjectInfo } from './objectStore';
+import { etagIsMd5Under, type PutOptions, type PutResult, type StoredObjectInfo } from './objectStore';
 import { sha256Hex } from './recordingCodec';
 import type { StorageOperation } from './storageErrors';
 
@@ -70,7 +70,7 @@ export class PresignedObjectStore implements SyncObjectStore {
    * names the token's scope. A cached URL that storage refuses is replaced once by a fresh
    * one (it may have expired early); a fresh URL refused is STORAGE_AUTH_FAILED.
    */
-  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }> {
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<PutResult> {
     const sessionId = sessionIdOfKey(key);
     if (sessionId === null) {
       throw new AppError('VALIDATION_FAILED', `Cannot upload ${JSON.stringify(key)}: the server issues URLs only for keys under sessions/<date>/<sessionId>/.`, { operation: 'put', key });
@@ -92,7 +92,7 @@ export class PresignedObjectStore implements SyncObjectStore {
       if (!(error.details as PresignedPutErrorDetails).transient) this.urls.delete(fingerprint);
       throw error;
     }
-    return { etag: answer.etag };
+    return { etag: answer.etag, etagIsMd5: answer.etagIsMd5 };
   }
 
   async get(key: string): Promise<{ body: Uint8Array; info: StoredObjectInfo } | null> {
@@ -149,7 +149,8 @@ export class PresignedObjectStore implements SyncObjectStore {
         signal: AbortSignal.timeout(this.uploadTimeoutMs),
       });
       const text = await response.text();
-      return { status: response.status, etag: response.headers.get('etag'), text };
+      const etagIsMd5 = etagIsMd5Under(response.headers.get('x-amz-server-side-encryption'), response.headers.get('x-amz-server-side-encryption-customer-algorithm'));
+      return { status: response.status, etag: response.headers.get('etag'), etagIsMd5, text };
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       const details: PresignedPutErrorDetails = { operation: 'put', key, transient: true };
@@ -165,6 +166,7 @@ export class PresignedObjectStore implements SyncObjectStore {
 interface PutAnswer {
   status: number;
   etag: string | null;
+  etagIsMd5: boolean;
   text: string;
 }
 

@@ -12,7 +12,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '../../../shared/errors';
 import type { StorageSettings } from '../config';
-import type { ObjectStore, PutOptions, StoredObjectInfo } from './objectStore';
+import { etagIsMd5Under, type ObjectStore, type PutOptions, type PutResult, type StoredObjectInfo } from './objectStore';
 import { storageErrorFrom, type StorageOperation } from './storageErrors';
 
 /** The most keys one DeleteObjects request may name. */
@@ -86,7 +86,7 @@ export class S3ObjectStore implements ObjectStore {
     this.listPageSize = options.listPageSize ?? 1000;
   }
 
-  async put(key: string, body: Uint8Array, options: PutOptions): Promise<{ etag: string | null }> {
+  async put(key: string, body: Uint8Array, options: PutOptions): Promise<PutResult> {
     const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength, ContentType: options.contentType, Metadata: options.metadata });
     const { sha256 } = options;
     if (sha256 !== undefined) {
@@ -101,7 +101,7 @@ export class S3ObjectStore implements ObjectStore {
       );
     }
     const result = await this.send('put', key, () => this.client.send(command));
-    return { etag: result.ETag ?? null };
+    return { etag: result.ETag ?? null, etagIsMd5: etagIsMd5Under(result.ServerSideEncryption, result.SSECustomerAlgorithm) };
   }
 
   async get(key: string): Promise<{ body: Uint8Array; info: StoredObjectInfo } | null> {

@@ -482,7 +482,9 @@ export class SyncEngine {
    * damaged on the way (retried like any transient failure). Without `md5` the bytes are
    * hashed while the request is on its way; with it, they are hashed only when the ETag
    * differs, to tell damage in transit from an `md5` that is not theirs (not retried: the
-   * caller's digests are wrong). Returns the ETag.
+   * caller's digests are wrong). An object S3 encrypts with KMS or a customer key gets an
+   * opaque ETag: then only S3's own check of the body against its signed sha256 stands.
+   * Returns the ETag.
    */
   private async putVerified(key: string, body: Uint8Array, options: PutOptions, md5?: string): Promise<string | null> {
     const md5Of = () => createHash('md5').update(body).digest('hex');
@@ -493,9 +495,9 @@ export class SyncEngine {
       // Hashed once the request is on its way (the SDK writes it within the microtasks before
       // setImmediate), while storage handles it: the comparison waits for its answer anyway.
       expected ??= await new Promise<string>((resolve) => setImmediate(() => resolve(md5Of())));
-      const { etag } = await answer;
+      const { etag, etagIsMd5 = true } = await answer;
       const stored = etag?.replaceAll('"', '').toLowerCase() ?? null;
-      if (stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== expected) {
+      if (etagIsMd5 && stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== expected) {
         if (md5 !== undefined && md5Of() === stored) {
           throw new AppError('STORAGE_FAILED', `The MD5 kept for ${JSON.stringify(key)} (${md5}) is not that of its bytes (${stored}).`, { transient: false, key, digestMismatch: true });
         }

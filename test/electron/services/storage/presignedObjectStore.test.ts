@@ -58,6 +58,22 @@ describe('PresignedObjectStore: uploads through URLs the InterviewLM server sign
     expect(stored?.info).toMatchObject({ etag, metadata: { ...META, sha256: sha256Hex(body) } });
   });
 
+  it('says the ETag is not the MD5 of the bytes when storage answers that it encrypted them with KMS', async () => {
+    const client = new SyncServerClient({ apiUrl: server.url, token: TOKEN });
+    const body = bytes('chunk under kms');
+    const plain = await new PresignedObjectStore({ issuer: client }).put(CHUNK, body, { contentType: 'application/gzip', metadata: META });
+    expect(plain.etagIsMd5).toBe(true);
+    // s3rver does not encrypt: the uploads' answers get the header S3 sends when it does.
+    const encryptingFetch: typeof fetch = async (input, init) => {
+      const answer = await fetch(input, init);
+      const headers = new Headers(answer.headers);
+      headers.set('x-amz-server-side-encryption', 'aws:kms');
+      return new Response(await answer.arrayBuffer(), { status: answer.status, headers });
+    };
+    const encrypted = await new PresignedObjectStore({ issuer: client, fetch: encryptingFetch }).put(CHUNK, body, { contentType: 'application/gzip', metadata: META });
+    expect(encrypted).toMatchObject({ etag: plain.etag, etagIsMd5: false });
+  });
+
   it('is handed URLs that carry a SigV4 signature, the server\'s credential, an expiry, and sign every header it sends', async () => {
     const client = new SyncServerClient({ apiUrl: server.url, token: TOKEN });
     const body = bytes('signed');

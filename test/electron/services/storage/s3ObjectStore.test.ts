@@ -154,6 +154,23 @@ describe('S3ObjectStore against s3rver, directly and through the fault proxy', (
     expect(new TextDecoder().decode((await store.get('sessions/slow/x'))!.body)).toBe('slow');
   });
 
+  it('says whether a put\'s ETag is the MD5 of its bytes: not when S3 encrypts the object with KMS or a customer key', async () => {
+    const store = track(storeOn(s3, { endpoint: proxy.endpoint }));
+    const plain = await put(store, 'sessions/etag/plain', 'plain');
+    expect(plain).toEqual({ etag: `"${createHash('md5').update('plain').digest('hex')}"`, etagIsMd5: true });
+    // s3rver does not encrypt: the proxy adds the headers S3 answers with when it does.
+    const encryptions = [
+      { header: { 'x-amz-server-side-encryption': 'AES256' }, etagIsMd5: true },
+      { header: { 'x-amz-server-side-encryption': 'aws:kms' }, etagIsMd5: false },
+      { header: { 'x-amz-server-side-encryption': 'aws:kms:dsse' }, etagIsMd5: false },
+      { header: { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' }, etagIsMd5: false },
+    ];
+    for (const { header, etagIsMd5 } of encryptions) {
+      await proxy.setMode({ kind: 'pass-through', responseHeaders: header });
+      expect(await put(store, 'sessions/etag/encrypted', 'encrypted'), JSON.stringify(header)).toMatchObject({ etagIsMd5 });
+    }
+  });
+
   it("maps S3's 403 InvalidAccessKeyId (as the proxy sends it: s3rver accepts any key) to STORAGE_AUTH_FAILED", async () => {
     const store = track(storeOn(s3, { endpoint: proxy.endpoint }));
     await proxy.setMode({ kind: 'respond', status: 403, body: INVALID_ACCESS_KEY_XML });

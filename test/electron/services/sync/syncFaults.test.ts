@@ -183,6 +183,20 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     await expectStorageEqualsLocal(env.services, direct, id);
   });
 
+  it('syncs into a bucket that encrypts with KMS, whose ETags are not the MD5 of the bytes', async () => {
+    // Every answer as S3 gives it under SSE-KMS: the header, and an ETag that is the MD5 of nothing sent.
+    await proxy.setMode({ kind: 'pass-through', responseHeaders: { 'x-amz-server-side-encryption': 'aws:kms', etag: '"0123456789abcdef0123456789abcdef"' } });
+    const sync = engine();
+    const { id } = await sessions().createSession('cand_kms');
+    await record(id, generateEditorEvents(120, 3), 50, 0);
+    await sync.syncNow();
+    expect(statusesOf(id).at(-1)).toMatchObject({ state: 'syncing', objectsUploaded: 2 });
+    await sessions().closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    expect(syncState(id)).toBe('SYNCED');
+    await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
   it('resumes after the app is killed with SIGKILL mid-upload, re-uploading nothing it had recorded as shipped', async () => {
     const temp = makeTempDir();
     let services: Services | null = null;
