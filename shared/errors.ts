@@ -44,6 +44,12 @@ export const ERROR_CODES = [
   'RECORDING_NOT_FOUND',
   /** A recording object whose bytes, sha256, gzip, JSON or schema do not check out; the message names the key. */
   'RECORDING_CORRUPT',
+  /**
+   * Storage already holds a recording of the session that an upload does not cover (more
+   * events, or another hash at its last seq); nothing was written. The message names the key
+   * and both recordings' events.
+   */
+  'RECORDING_CONFLICT',
   /** Writing a session export (.json.gz) to the chosen path failed. */
   'EXPORT_FAILED',
   /** The language is unknown, or its toolchain is not on this machine; the message says which. */

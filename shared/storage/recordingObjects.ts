@@ -57,6 +57,12 @@ export const SEGMENTED_RECORDING_CODEC = 'col-segments+brotli/v2';
 /** The same segments with the header before them, as earlier versions of the app stored them: still read. */
 export const SEGMENTED_RECORDING_CODEC_V1 = 'col-segments+brotli/v1';
 
+/**
+ * The object-metadata name listing, comma-separated, the caller-given values (candidate,
+ * duration) cut to fit S3's metadata limit; absent when none was.
+ */
+export const METADATA_CUT_NAME = 'cut';
+
 /** Every codec a recording object may carry. */
 export const RecordingCodecSchema = z.enum([RECORDING_CODEC, SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1]);
 export type RecordingCodec = z.infer<typeof RecordingCodecSchema>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { RecordingCodecSchema, RecordingManifestSchema, type RecordingManifest } from '../../../shared/storage/recordingObjects';
+import { METADATA_CUT_NAME, RecordingCodecSchema, RecordingManifestSchema, type RecordingManifest } from '../../../shared/storage/recordingObjects';
 import type { StoredObjectInfo } from './objectStore';
-import { METADATA_CUT_NAME } from './s3StorageService';
 
 /** The object-metadata name (x-amz-meta-manifest) under which a synced recording carries its manifest. */
 export const MANIFEST_METADATA_NAME = 'manifest';

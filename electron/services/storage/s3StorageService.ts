@@ -3,6 +3,7 @@ import { AppError, isAppError } from '../../../shared/errors';
 import { RecordedEventSchema, type RecordedEvent } from '../../../shared/recording/eventTypes';
 import { SessionIdSchema } from '../../../shared/recording/session';
 import {
+  METADATA_CUT_NAME,
   RECORDING_CODEC,
   RecordingCodecSchema,
   recordingKey,
@@ -11,7 +12,8 @@ import {
   type RecordingMetadata,
 } from '../../../shared/storage/recordingObjects';
 import { parseOrThrow } from '../../../shared/validation';
-import type { ObjectStore } from './objectStore';
+import { manifestFromRecordingObject } from './manifestMetadata';
+import type { ObjectStore, StoredObjectInfo } from './objectStore';
 import { decodeRecordingAsync, encodeRecordingAsync, recordingCorrupt as corrupt, sha256Hex } from './recordingCodec';
 import { decodeSegmentedRecording } from './segmentedRecording';
 
@@ -85,6 +87,10 @@ const META = {
   sha256: 'sha256',
   size: 'size',
   uploadedAt: 'uploadedat',
+  sessionId: 'sessionid',
+  firstSeq: 'firstseq',
+  lastSeq: 'lastseq',
+  headHash: 'headhash',
 } as const;
 
 const CONTENT_TYPE = 'application/gzip';
@@ -96,8 +102,6 @@ const CONTENT_TYPE = 'application/gzip';
  */
 export const MAX_CALLER_METADATA_BYTES = 512;
 
-/** Names, comma-separated, the caller-given values cut to MAX_CALLER_METADATA_BYTES (absent when none was). */
-export const METADATA_CUT_NAME = 'cut';
 
 /** `value` percent-encoded, cut after the last whole character that fits in `maxBytes`. */
 function percentEncodedWithin(value: string, maxBytes: number): { encoded: string; cut: boolean } {
@@ -164,10 +168,13 @@ export class S3StorageService {
   }
 
   /**
-   * Compresses and stores the session's recording, overwriting an earlier upload. `events`
-   * must be the session's recorded events in ascending seq order. `metadata.candidateId`,
-   * when given, must be the session's candidate; `duration` (seconds) defaults to the span
-   * of the events.
+   * Compresses and stores the session's recording, replacing an earlier one only when the new
+   * one covers it. `events` must be the whole session as recorded: seqs 1, 2, 3... with no gap
+   * (else VALIDATION_FAILED). A stored recording (this upload's or sync's) with more events,
+   * or another hash at its last seq, is never replaced: RECORDING_CONFLICT naming the key and
+   * both seq ranges, and nothing is written. Uploading the same events again, or more of them,
+   * succeeds. `metadata.candidateId`, when given, must be the session's candidate; `duration`
+   * (seconds) defaults to the span of the events.
    */
   async uploadSessionRecording(sessionId: string, events: RecordedEvent[], metadata: Record<string, string | number | boolean> = {}): Promise<UploadResult> {
     parseOrThrow(SessionIdSchema, sessionId, 'session id');
@@ -182,8 +189,16 @@ export class S3StorageService {
     const durationSeconds = given.duration === undefined ? spanSeconds(list) : String(given.duration);
     const bodyMetadata: RecordingMetadata = { ...Object.fromEntries(Object.entries(given).map(([name, value]) => [name, String(value)])), candidateId, duration: durationSeconds };
 
-    const encoded = await encodeRecordingAsync({ sessionId, metadata: bodyMetadata, events: list });
     const key = recordingKey(sessionPrefix(sessionId, session.startedAt));
+    // Sync puts the session's complete recording at this same key: a caller holding only part
+    // of the session must not replace it. HEAD then PUT is not atomic, so a sync PUT landing
+    // between the two is not seen; closing that needs a conditional PUT (If-Match), which
+    // ObjectStore does not offer.
+    const stored = await this.deps.store.head(key);
+    if (stored) checkCovers(sessionId, key, stored, list);
+
+    const encoded = await encodeRecordingAsync({ sessionId, metadata: bodyMetadata, events: list });
+    const last = list.at(-1);
     const { etag } = await this.deps.store.put(key, encoded.bytes, {
       contentType: CONTENT_TYPE,
       metadata: recordingObjectMetadata({
@@ -193,6 +208,13 @@ export class S3StorageService {
         sha256: encoded.sha256,
         size: encoded.size,
         uploadedAt: this.now(),
+        // The seq range and head, as sync records them, so a later upload can tell whether it covers this one.
+        extra: {
+          [META.sessionId]: sessionId,
+          [META.firstSeq]: String(list.length > 0 ? 1 : 0),
+          [META.lastSeq]: String(last?.seq ?? 0),
+          ...(last ? { [META.headHash]: last.hash } : {}),
+        },
       }),
       sha256: encoded.sha256,
     });
@@ -301,17 +323,83 @@ export async function decodeStoredRecording(bytes: Uint8Array, key: string, code
   return codec === RECORDING_CODEC ? decodeRecordingAsync(bytes, key) : decodeSegmentedRecording(bytes, key);
 }
 
-/** Every event must belong to the session, in strictly ascending seq order, as the recorder wrote it. */
+/**
+ * Every event must belong to the session, numbered 1, 2, 3... as the recorder wrote it: a
+ * consolidated recording is the whole session from its start, so a late start or a gap means
+ * events are missing.
+ */
 function checkEventOrder(sessionId: string, events: readonly RecordedEvent[]): void {
-  let previousSeq = 0;
   for (const [index, event] of events.entries()) {
     if (event.sessionId !== sessionId) {
       throw new AppError('VALIDATION_FAILED', `Invalid events: ${index}.sessionId: belongs to session ${JSON.stringify(event.sessionId)}, not ${JSON.stringify(sessionId)}`, { index });
     }
-    if (event.seq <= previousSeq) {
-      throw new AppError('VALIDATION_FAILED', `Invalid events: ${index}.seq: ${event.seq} does not follow ${previousSeq}; events must be in ascending seq order`, { index });
+    if (event.seq !== index + 1) {
+      const after = index === 0 ? 'the list must start at seq 1' : `it follows seq ${events[index - 1]!.seq}`;
+      throw new AppError('VALIDATION_FAILED', `Invalid events: ${index}.seq: ${event.seq} is not ${index + 1} (${after}); a recording must hold every event of the session, in seq order, with no gap`, { index });
     }
-    previousSeq = event.seq;
+  }
+}
+
+/** What a recording holds: its events are seqs 1..lastSeq; `headHash` is the last one's hash, null when not known. */
+interface RecordingExtent {
+  eventCount: number;
+  lastSeq: number;
+  headHash: string | null;
+}
+
+const Count = z.string().regex(/^\d+$/).transform(Number);
+
+/** The seq range and head a recording's object metadata records, beside its manifest. */
+const ExtentMetadataSchema = z.object({ eventcount: Count, lastseq: Count.optional(), headhash: z.string().optional() });
+
+/**
+ * What a stored recording holds, from its metadata alone (no download): the manifest sync
+ * embeds, else its seq range and head. Null when the metadata says neither.
+ */
+function storedExtentOf(info: StoredObjectInfo): RecordingExtent | null {
+  const manifest = manifestFromRecordingObject(info);
+  if (manifest) return { eventCount: manifest.eventCount, lastSeq: manifest.lastSeq, headHash: manifest.headHash };
+  const fields = ExtentMetadataSchema.safeParse(info.metadata);
+  if (!fields.success) return null;
+  const { eventcount, lastseq, headhash } = fields.data;
+  // Uploads from before the range was recorded say only their count; the recorder numbers
+  // events 1, 2, 3..., so the count is their last seq (and at worst a lower bound of it).
+  return { eventCount: eventcount, lastSeq: lastseq ?? eventcount, headHash: headhash ?? null };
+}
+
+/** "N events (seqs 1..N)", or "no events". */
+function describeExtent(extent: RecordingExtent): string {
+  if (extent.eventCount === 0) return 'no events';
+  return `${extent.eventCount} event${extent.eventCount === 1 ? '' : 's'} (seqs 1..${extent.lastSeq})`;
+}
+
+/**
+ * Throws RECORDING_CONFLICT unless `events` (already checked to be seqs 1..n) cover the
+ * recording stored at `key`: at least its events, with the same hash at its last seq where
+ * the stored metadata records one, so the stored events are a prefix of the new ones.
+ */
+function checkCovers(sessionId: string, key: string, stored: StoredObjectInfo, events: readonly RecordedEvent[]): void {
+  const last = events.at(-1);
+  const upload: RecordingExtent = { eventCount: events.length, lastSeq: last?.seq ?? 0, headHash: last?.hash ?? null };
+  const existing = storedExtentOf(stored);
+  const refuse = (why: string) =>
+    new AppError('RECORDING_CONFLICT', `Refusing to replace the recording ${JSON.stringify(key)}: ${why}. Nothing was written.`, {
+      sessionId,
+      key,
+      stored: existing,
+      upload,
+    });
+  // An object here whose metadata says nothing of its events cannot be shown to be covered.
+  if (!existing) throw refuse(`storage holds an object there whose metadata does not say which events it holds, and the upload has ${describeExtent(upload)}`);
+  if (existing.eventCount > upload.eventCount || existing.lastSeq > upload.lastSeq) {
+    throw refuse(`it holds ${describeExtent(existing)}, and the upload has only ${describeExtent(upload)}; upload the whole session to replace it`);
+  }
+  if (existing.headHash === null || existing.lastSeq === 0) return;
+  const atStoredHead = events[existing.lastSeq - 1]!;
+  if (atStoredHead.hash !== existing.headHash) {
+    throw refuse(
+      `it holds ${describeExtent(existing)} whose seq ${existing.lastSeq} has hash ${existing.headHash}, and the upload's seq ${existing.lastSeq} has hash ${atStoredHead.hash}: the upload (${describeExtent(upload)}) is another recording, not an extension of it`,
+    );
   }
 }
 

@@ -1,10 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../../../electron/services/db/sqlite';
 import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
 import type { ObjectStore } from '../../../../electron/services/storage/objectStore';
 import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
-import { objectMetadataBytes, MAX_OBJECT_METADATA_BYTES } from '../../../../electron/services/storage/manifestMetadata';
+import { manifestFromRecordingObject, objectMetadataBytes, MAX_OBJECT_METADATA_BYTES } from '../../../../electron/services/storage/manifestMetadata';
 import { MAX_CALLER_METADATA_BYTES, MAX_PRESIGN_SECONDS, S3StorageService, recordingObjectMetadata } from '../../../../electron/services/storage/s3StorageService';
+import { SyncEngine } from '../../../../electron/services/sync/syncEngine';
 import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
 import { RECORDING_CODEC } from '../../../../shared/storage/recordingObjects';
 import { startFaultProxy, type FaultProxy } from '../../../helpers/faultProxy';
@@ -100,6 +102,11 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       sha256: uploaded.sha256,
       size: String(uploaded.size),
       uploadedat: '2025-03-08T00:30:00.000Z',
+      // The seq range and hash-chain head, under the names sync uses, so a later upload can tell whether it covers this one.
+      sessionid: sessionId,
+      firstseq: '1',
+      lastseq: String(events.length),
+      headhash: events.at(-1)!.hash,
     });
   });
 
@@ -202,6 +209,72 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
     });
   });
 
+  describe('a stored recording is replaced only by one that covers it', () => {
+    const hashesOf = (events: readonly RecordedEvent[]) => events.map((event) => event.hash);
+
+    it('refuses its first half with RECORDING_CONFLICT naming the key and both counts, and keeps every event', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const storage = storageOver();
+      const whole = await storage.uploadSessionRecording(sessionId, events, {});
+      const half = events.slice(0, Math.floor(events.length / 2));
+
+      const error = await rejectionOf(storage.uploadSessionRecording(sessionId, half, {}));
+      expect(error).toMatchObject({ code: 'RECORDING_CONFLICT', message: expect.stringContaining(whole.key) });
+      expect(error.message).toContain(`${events.length} events (seqs 1..${events.length})`);
+      expect(error.message).toContain(`only ${half.length} events (seqs 1..${half.length})`);
+      expect((await storage.getStorageStats(sessionId)).sha256).toBe(whole.sha256);
+      expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+    });
+
+    it('refuses part of the complete recording sync stored, by the manifest in its metadata', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const store = track(storeOn(s3));
+      const engineDb = openSqlite(app.config.databasePath);
+      try {
+        await new SyncEngine({ db: engineDb, store, now: () => clock.now }).syncNow();
+      } finally {
+        engineDb.close();
+      }
+      const storage = storageOver(store);
+      const { key } = await storage.getStorageStats(sessionId);
+      const synced = (await store.head(key))!;
+      expect(manifestFromRecordingObject(synced)).toMatchObject({ eventCount: events.length, headHash: events.at(-1)!.hash });
+
+      const error = await rejectionOf(storage.uploadSessionRecording(sessionId, events.slice(0, 50), {}));
+      expect(error).toMatchObject({ code: 'RECORDING_CONFLICT', message: expect.stringContaining(key) });
+      expect(error.message).toContain(`${events.length} events`);
+      expect((await store.head(key))!.metadata.sha256).toBe(synced.metadata.sha256);
+      expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+    });
+
+    it('accepts the same events again, but not as many events with another hash at the last seq', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const storage = storageOver();
+      await storage.uploadSessionRecording(sessionId, events, {});
+      const again = await storage.uploadSessionRecording(sessionId, events, { duration: '1800' });
+      expect((await storage.getStorageStats(sessionId)).sha256).toBe(again.sha256);
+
+      const other = events.map((event, index) => (index === events.length - 1 ? { ...event, hash: 'f'.repeat(64) } : event));
+      const error = await rejectionOf(storage.uploadSessionRecording(sessionId, other, {}));
+      expect(error).toMatchObject({ code: 'RECORDING_CONFLICT', message: expect.stringContaining(again.key) });
+      expect(error.message).toContain(events.at(-1)!.hash);
+      expect((await storage.getStorageStats(sessionId)).sha256).toBe(again.sha256);
+      expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+    });
+
+    it('replaces it with a longer recording that extends it, which a shorter one then cannot replace', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const storage = storageOver();
+      const half = events.slice(0, Math.floor(events.length / 2));
+      await storage.uploadSessionRecording(sessionId, half, {});
+      const whole = await storage.uploadSessionRecording(sessionId, events, {});
+      expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+
+      expect(await rejectionOf(storage.uploadSessionRecording(sessionId, half, {}))).toMatchObject({ code: 'RECORDING_CONFLICT', message: expect.stringContaining(whole.key) });
+      expect((await storage.getStorageStats(sessionId)).sha256).toBe(whole.sha256);
+    });
+  });
+
   it('wrong credentials: STORAGE_AUTH_FAILED, not a retryable failure', async () => {
     // s3rver accepts any credentials, so the fault proxy answers every request as S3 does for
     // an unknown access key: 403 with S3's InvalidAccessKeyId error body.
@@ -209,10 +282,11 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
     await proxy.setMode({ kind: 'respond', status: 403, body: INVALID_ACCESS_KEY_XML });
     const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
 
+    // An upload first HEADs the recording it might replace, and HEAD answers carry no body:
+    // the 403 alone must say it (s3ObjectStore.test.ts reads InvalidAccessKeyId from a PUT's body).
     const upload = await rejectionOf(storage.uploadSessionRecording(sessionId, events, {}));
-    expect(upload).toMatchObject({ code: 'STORAGE_AUTH_FAILED', message: expect.stringContaining('InvalidAccessKeyId'), details: expect.objectContaining({ transient: false, status: 403 }) });
+    expect(upload).toMatchObject({ code: 'STORAGE_AUTH_FAILED', details: expect.objectContaining({ transient: false, status: 403 }) });
     expect(upload.message).toContain('AWS_ACCESS_KEY_ID');
-    // HEAD answers carry no body: the 403 alone must say it.
     expect(await rejectionOf(storage.getStorageStats(sessionId))).toMatchObject({ code: 'STORAGE_AUTH_FAILED' });
     expect(await rejectionOf(storage.downloadSessionRecording(sessionId))).toMatchObject({ code: 'STORAGE_AUTH_FAILED' });
     expect(await storage.testConnection()).toBe(false);
@@ -287,6 +361,9 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       [[{ ...events[0], seq: 0 }], {}],
       [[{ type: 'keystroke', data: { key: 'a' } }], {}],
       [[events[1], events[0]], {}],
+      // A consolidated recording is the whole session: from seq 1, with no gap.
+      [events.slice(1), {}],
+      [[events[0], events[2]], {}],
       [[{ ...events[0]!, sessionId: 'someone-else' }], {}],
       [events, { candidateId: 'cand_999' }],
       [events, { nested: { not: 'flat' } }],
