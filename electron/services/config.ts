@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Durability } from './db/recordingDatabase';
+import { SYNC_SERVER_PAIR_RULE } from './sync/syncServerClient';
 
 /** Limits and tuning of the recorder. */
 export interface RecorderSettings {
@@ -154,6 +155,12 @@ const EnvSchema = z
     if ((vars.AWS_ACCESS_KEY_ID === undefined) !== (vars.AWS_SECRET_ACCESS_KEY === undefined)) {
       const missing = vars.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
       context.addIssue({ code: 'custom', path: [missing], message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together, or neither' });
+    }
+    // Half the server pair would quietly turn server sync off. Saved settings never hold either
+    // half (resolveStorage takes both from here), so the environment is the only place to complete it.
+    if ((vars.INTERVIEWLM_API_URL === undefined) !== (vars.INTERVIEWLM_API_TOKEN === undefined)) {
+      const missing = vars.INTERVIEWLM_API_URL === undefined ? 'INTERVIEWLM_API_URL' : 'INTERVIEWLM_API_TOKEN';
+      context.addIssue({ code: 'custom', path: [missing], message: SYNC_SERVER_PAIR_RULE });
     }
   });
 

@@ -11,7 +11,7 @@ import { InProcessSyncRunner } from './sync/inProcessSyncRunner';
 import type { SyncSettings } from './sync/syncEngine';
 import type { SyncRunner } from './sync/syncRunner';
 import { SyncService } from './sync/syncService';
-import { WorkerSyncRunner } from './sync/workerSyncRunner';
+import { WorkerSyncRunner, logSyncWorkerError } from './sync/workerSyncRunner';
 import { openSyncDatabase } from './sync/syncDatabase';
 import { ExecutionService, type RemoteExecutionBackend } from './execution/executionService';
 import type { LanguageRuntime } from './execution/harnessProtocol';
@@ -175,7 +175,8 @@ function syncRunnerFor(config: AppConfig, target: SyncTarget, overrides: Service
     return new WorkerSyncRunner(
       { databasePath: config.databasePath, target, ...(nativeBinding ? { nativeBinding } : {}), ...(overrides.syncSettings ? { settings: overrides.syncSettings } : {}) },
       undefined,
-      overrides.onListenerError,
+      // A worker that crashes is restarted by the runner; without a log line nobody would know it did.
+      overrides.onListenerError ?? logSyncWorkerError,
     );
   }
   const db = openSyncDatabase(config.databasePath, nativeBinding ? { nativeBinding } : {});

@@ -148,7 +148,7 @@ export function storageNotConfigured(settings: { bucket?: string; accessKeyId?: 
   ];
   const list = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}` : missing.join('');
   const serverNote = settings.apiUrl
-    ? ' INTERVIEWLM_API_URL alone lets the sync worker upload through server-issued URLs; these functions sign their own requests and need the keys.'
+    ? ' INTERVIEWLM_API_URL and INTERVIEWLM_API_TOKEN alone let the sync worker upload through server-issued URLs; these functions sign their own requests and need the keys.'
     : '';
   return new AppError(
     'STORAGE_NOT_CONFIGURED',

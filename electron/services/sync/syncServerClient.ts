@@ -31,12 +31,22 @@ export interface SyncServerClientDeps {
   now?: () => number;
 }
 
+/** Why half of the InterviewLM server's URL-and-token pair is refused, in the environment or in the merged settings. */
+export const SYNC_SERVER_PAIR_RULE = 'INTERVIEWLM_API_URL and INTERVIEWLM_API_TOKEN must be set together, or neither';
+
 /**
- * The client options for a config, or null without both an API URL and a token (then the
- * app signs its own requests with AWS keys, or stays "local only").
+ * The client options for the effective storage settings (environment and saved settings
+ * merged), or null with neither an API URL nor a token (then the app signs its own requests
+ * with AWS keys, or stays "local only"). Half the pair throws CONFIG_INVALID naming the
+ * missing variable: treating it as "no server" would stop server sync without a word.
  */
 export function syncServerOptionsFrom(settings: StorageSettings): SyncServerClientOptions | null {
-  if (!settings.apiUrl || !settings.apiToken) return null;
+  if (!settings.apiUrl && !settings.apiToken) return null;
+  if (!settings.apiUrl || !settings.apiToken) {
+    const missing = settings.apiUrl ? 'INTERVIEWLM_API_TOKEN' : 'INTERVIEWLM_API_URL';
+    const problems = [`${missing}: ${SYNC_SERVER_PAIR_RULE}`];
+    throw new AppError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, { problems });
+  }
   return { apiUrl: settings.apiUrl, token: settings.apiToken };
 }
 

@@ -98,6 +98,16 @@ describe('loadConfig: cloud storage', () => {
     expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('AWS_ACCESS_KEY_ID') }));
     expect(attempt).toThrow(expect.objectContaining({ message: expect.stringContaining('AWS_SECRET_ACCESS_KEY') }));
   });
+
+  it.each([
+    [{ INTERVIEWLM_API_URL: 'https://api.interviewlm.example' }, 'INTERVIEWLM_API_TOKEN'],
+    [{ INTERVIEWLM_API_TOKEN: 'tok_123' }, 'INTERVIEWLM_API_URL'],
+    [{ INTERVIEWLM_API_URL: 'https://api.interviewlm.example', INTERVIEWLM_API_TOKEN: '  ' }, 'INTERVIEWLM_API_TOKEN'],
+  ])('refuses a server URL without its token, or a token without its URL, naming the missing one: %o', (env, missing) => {
+    // Saved settings never hold either half, so nothing later could complete the pair: without this the app would quietly not sync through the server.
+    const attempt = () => loadConfig({ AWS_S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', ...env }, { dataDir: '/x' });
+    expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`${missing}: INTERVIEWLM_API_URL and INTERVIEWLM_API_TOKEN must be set together`) }));
+  });
 });
 
 describe('loadConfig: code execution', () => {

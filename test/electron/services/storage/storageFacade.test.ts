@@ -62,8 +62,8 @@ describe("the seed's storage functions on the default container", () => {
     }
   });
 
-  it('names only what is missing: a bucket and a server URL, but no keys', async () => {
-    configureServices(configForDataDir(tempDir(), { storage: { bucket: 'b', region: 'us-east-1', forcePathStyle: false, apiUrl: 'https://api.example' } }));
+  it('names only what is missing: a bucket and a server URL with its token, but no keys', async () => {
+    configureServices(configForDataDir(tempDir(), { storage: { bucket: 'b', region: 'us-east-1', forcePathStyle: false, apiUrl: 'https://api.example', apiToken: 'tok_1' } }));
     const error = await rejectionOf(s3Service.testConnection());
     expect(error).toMatchObject({ code: 'STORAGE_NOT_CONFIGURED', details: { missing: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] } });
     expect(error.message).toContain('INTERVIEWLM_API_URL');
