@@ -7,6 +7,7 @@ import {
   handleWhen,
   retry,
   wrap,
+  type IBackoff,
   type IPolicy,
 } from 'cockatiel';
 import { AppError, isAppError } from '../../../shared/errors';
@@ -45,6 +46,11 @@ export interface SyncSettings extends SegmentSettings {
   maxAttempts: number;
   initialRetryDelayMs: number;
   maxRetryDelayMs: number;
+  /**
+   * A session refused on its own (a server that does not know it, a token not for it) is
+   * tried again after a backoff from pollIntervalMs up to this, not on every pass.
+   */
+  maxSessionRetryDelayMs: number;
   /** Consecutive transient failures that open the circuit... */
   breakerThreshold: number;
   /** ...and how long it stays open before one request may test the endpoint again. */
@@ -65,6 +71,7 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   maxAttempts: 4,
   initialRetryDelayMs: 250,
   maxRetryDelayMs: 8_000,
+  maxSessionRetryDelayMs: 5 * 60_000,
   breakerThreshold: 5,
   halfOpenAfterMs: 15_000,
   pollIntervalMs: 1_000,
@@ -113,6 +120,11 @@ function isDigestMismatch(error: unknown): boolean {
   return details?.digestMismatch === true || details?.awsCode === 'XAmzContentSHA256Mismatch' || details?.awsCode === 'BadDigest';
 }
 
+/** An auth failure about one session only (a server's "this token is not for that session"), not the app's credentials. */
+function isSessionScoped(error: AppError): boolean {
+  return (error.details as { scope?: string } | undefined)?.scope === 'session';
+}
+
 function isTransient(error: Error): boolean {
   if (isAppError(error)) return !PERMANENT_CODES.has(error.code) && (error.details as { transient?: boolean } | undefined)?.transient === true;
   return true;
@@ -157,6 +169,10 @@ export class SyncEngine {
   private readonly now: () => number;
   private readonly policy: IPolicy;
   private readonly breaker;
+  /** When the circuit last opened (the breaker's own clock): an offline status counts down to its half-open probe. */
+  private breakerOpenedAt: number | null = null;
+  /** Sessions refused on their own: when each may be tried again, the backoff after that, and what it said. */
+  private readonly sessionRetries = new Map<string, { notBefore: number; backoff: IBackoff<unknown>; state: SyncStatus['state']; message: string }>();
   private readonly lastChunkAt = new Map<string, number>();
   /** The state last reported per session. */
   private readonly lastState = new Map<string, SyncStatus['state']>();
@@ -201,6 +217,7 @@ export class SyncEngine {
       halfOpenAfter: this.settings.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(this.settings.breakerThreshold),
     });
+    this.breaker.onBreak(() => (this.breakerOpenedAt = Date.now()));
     // The breaker sits inside the retries: once it opens, remaining attempts fail fast.
     this.policy = wrap(retryPolicy, this.breaker);
   }
@@ -261,16 +278,33 @@ export class SyncEngine {
   }
 
   private async pass(): Promise<void> {
-    if (this.halted) return;
     const sessions = this.statement<[], SessionRow>('unsyncedSessions')
       .all();
+    if (this.halted) {
+      // Nothing is tried until the app is reconfigured; a session begun since says why too.
+      const state = this.halted.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing';
+      for (const session of sessions) if (this.lastState.get(session.id) !== state) this.emit(session, state, this.halted.message);
+      return;
+    }
+    let stopped: { state: SyncStatus['state']; message: string } | null = null;
     for (const session of sessions) {
+      // Storage is unreachable or refuses the app (no other session fares better this pass),
+      // or refused this session and its next try is not due: its local work goes on, and it
+      // says why it waits.
+      const waiting = stopped ?? this.dueLater(session);
+      if (waiting) {
+        this.sealLocally(session);
+        this.emit(session, waiting.state, waiting.message);
+        continue;
+      }
       try {
         await this.syncSession(session);
+        this.sessionRetries.delete(session.id);
       } catch (error) {
-        if (this.handleFailure(session, error) === 'stop-pass') return;
+        stopped = this.handleFailure(session, error);
       }
     }
+    if (stopped) return;
     const uncleaned = this.statement<[], SessionRow>('uncleanedSessions')
       .all();
     for (const session of uncleaned) await this.cleanUp(session);
@@ -278,20 +312,57 @@ export class SyncEngine {
 
   /**
    * Reports why a session's sync stopped, and whether the others can still go on: not when
-   * storage is unreachable or misconfigured, but yes when only this session was refused
-   * (a server that does not know it, say).
+   * storage is unreachable or misconfigured (then the state and message every other session
+   * gets this pass are returned), but yes when only this session was refused (a server that
+   * does not know it, a token not for it): that one is tried again after a backoff.
    */
-  private handleFailure(session: SessionRow, error: unknown): 'stop-pass' | 'next-session' {
+  private handleFailure(session: SessionRow, error: unknown): { state: SyncStatus['state']; message: string } | null {
     if (isAppError(error) && PERMANENT_CODES.has(error.code)) {
+      const state = error.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing';
+      if (isSessionScoped(error)) {
+        this.backOff(session.id, state, error.message);
+        this.emit(session, state, error.message);
+        return null;
+      }
       // Retrying cannot fix credentials or a bucket: stop until the app is reconfigured.
       this.halted = error;
-      this.emit(session, error.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing', error.message);
-      return 'stop-pass';
+      this.emit(session, state, error.message);
+      return { state, message: error.message };
     }
     const reason = error instanceof BrokenCircuitError ? 'storage keeps failing; waiting before trying again' : error instanceof Error ? error.message : String(error);
-    this.emit(session, 'offline', reason);
     const sessionOnly = isAppError(error) && !isTransient(error);
-    return sessionOnly ? 'next-session' : 'stop-pass';
+    // A digest mismatch has had its digests dropped (see putRecording): the next pass can succeed.
+    if (sessionOnly && !isDigestMismatch(error)) this.backOff(session.id, 'offline', reason);
+    // Storage itself failing says nothing of the session: its own backoff, if any, starts over.
+    else this.sessionRetries.delete(session.id);
+    this.emit(session, 'offline', reason);
+    return sessionOnly ? null : { state: 'offline', message: reason };
+  }
+
+  /** Schedules a session refused on its own for a later pass, further off each time it is refused again. */
+  private backOff(sessionId: string, state: SyncStatus['state'], message: string): void {
+    const previous = this.sessionRetries.get(sessionId);
+    const backoff = previous ? previous.backoff.next(undefined) : new ExponentialBackoff({ initialDelay: this.settings.pollIntervalMs, maxDelay: this.settings.maxSessionRetryDelayMs }).next();
+    this.sessionRetries.set(sessionId, { notBefore: this.now() + backoff.duration, backoff, state, message });
+  }
+
+  /** For a session refused on its own whose next try is not due yet, the state and message it was refused with. */
+  private dueLater(session: SessionRow): { state: SyncStatus['state']; message: string } | null {
+    const retry = this.sessionRetries.get(session.id);
+    return retry !== undefined && this.now() < retry.notBefore ? retry : null;
+  }
+
+  /**
+   * A running session's local work (sealing its committed events) for a pass that will not
+   * upload for it, so a close after a long outage still finds them compressed.
+   */
+  private sealLocally(session: SessionRow): void {
+    if (session.status !== 'ACTIVE') return;
+    try {
+      this.sealer.sealWithProvisionalTail(session.id, session.last_seq);
+    } catch {
+      // Sealing is redone by the pass that uploads, which reports what goes wrong.
+    }
   }
 
   private async syncSession(initial: SessionRow): Promise<void> {
@@ -641,10 +712,23 @@ export class SyncEngine {
       objectsTotal: synced ? (totals.recordings ?? 0) : closed ? chunksHeld + (session.last_seq > 0 ? 1 : 0) : Math.max(chunksHeld, chunksNeeded),
       bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
-      retryInMs: state === 'offline' ? (this.breaker.state === CircuitState.Open ? this.settings.halfOpenAfterMs : this.settings.pollIntervalMs) : null,
+      retryInMs: state === 'offline' ? this.retryInMs(session.id) : null,
       syncedAt: iso(session.synced_at),
       message,
     };
+  }
+
+  /**
+   * When an offline session is tried next: its own backoff when storage refused it alone;
+   * while the circuit is open, its half-open probe; otherwise the next pass.
+   */
+  private retryInMs(sessionId: string): number {
+    const scheduled = this.sessionRetries.get(sessionId);
+    if (scheduled && scheduled.notBefore > this.now()) return Math.round(scheduled.notBefore - this.now());
+    if (this.breaker.state === CircuitState.Open && this.breakerOpenedAt !== null) {
+      return Math.round(Math.max(this.settings.pollIntervalMs, this.breakerOpenedAt + this.settings.halfOpenAfterMs - Date.now()));
+    }
+    return this.settings.pollIntervalMs;
   }
 
   /** A synced session's status: its recording is all that counts (one row by key, where `describe` aggregates every chunk). */

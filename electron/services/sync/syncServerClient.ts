@@ -73,6 +73,11 @@ export interface SyncServerErrorDetails {
   status?: number;
   /** The contract's error code (`unauthorized`, `key_outside_session`...), when the server sent a well-formed error. */
   serverCode?: string;
+  /**
+   * 'session' when the refusal is about this session only: the token is valid but was issued
+   * for another interview's session (403 `forbidden`). Other sessions may still sync.
+   */
+  scope?: 'session';
   /** Set when a 2xx answer broke the contract; it was not used. */
   malformed?: true;
   issues?: ValidationIssue[];
@@ -208,6 +213,14 @@ export class SyncServerClient {
     const details: SyncServerErrorDetails = { operation: route, sessionId, transient: false, status, ...(serverError ? { serverCode: serverError.code } : {}) };
     const because = serverError ? `HTTP ${status} ${serverError.code}: ${serverError.message}` : `HTTP ${status}`;
     const where = capitalize(this.where(route, sessionId));
+    if (status === 403 && serverError?.code === 'forbidden') {
+      // A session an earlier interview left unsynced on this laptop: today's token is not for it.
+      return new AppError(
+        'STORAGE_AUTH_FAILED',
+        `${where} was refused (${because}): INTERVIEWLM_API_TOKEN was issued for another interview. This session syncs with its own interview's token, or can be exported.`,
+        { ...details, scope: 'session' },
+      );
+    }
     if (status === 401 || status === 403) {
       return new AppError(
         'STORAGE_AUTH_FAILED',

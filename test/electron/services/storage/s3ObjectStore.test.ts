@@ -159,7 +159,7 @@ describe('S3ObjectStore against s3rver, directly and through the fault proxy', (
     const plain = await put(store, 'sessions/etag/plain', 'plain');
     expect(plain).toEqual({ etag: `"${createHash('md5').update('plain').digest('hex')}"`, etagIsMd5: true });
     // s3rver does not encrypt: the proxy adds the headers S3 answers with when it does.
-    const encryptions = [
+    const encryptions: { header: Record<string, string>; etagIsMd5: boolean }[] = [
       { header: { 'x-amz-server-side-encryption': 'AES256' }, etagIsMd5: true },
       { header: { 'x-amz-server-side-encryption': 'aws:kms' }, etagIsMd5: false },
       { header: { 'x-amz-server-side-encryption': 'aws:kms:dsse' }, etagIsMd5: false },

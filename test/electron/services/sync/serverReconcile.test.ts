@@ -5,7 +5,7 @@ import type { PutOptions } from '../../../../electron/services/storage/objectSto
 import { PresignedObjectStore } from '../../../../electron/services/storage/presignedObjectStore';
 import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
-import { SyncEngine, type ManifestReconciler, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import { DEFAULT_SYNC_SETTINGS, SyncEngine, type ManifestReconciler, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { SyncServerClient, syncServerOptionsFrom } from '../../../../electron/services/sync/syncServerClient';
 import { recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
@@ -125,6 +125,35 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
     await expectStorageEqualsLocal(env.services, bucket, id);
   });
 
+  it("refuses an earlier interview's session on today's token without stopping the others, and asks for it again only after a backoff", async () => {
+    const s = env.services.sessions;
+    const earlier = (await s.createSession('cand_earlier')).id;
+    server.admit(earlier, 'tok_interview_41');
+    await s.closeSession(earlier, 'COMPLETED');
+    now += 1000;
+    const id = await recordSession(40);
+    await s.closeSession(id, 'COMPLETED');
+    const sync = laptopEngine();
+    await sync.syncNow();
+    expect(sync.haltedBy).toBeNull();
+    expect(await s.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+    expect(statuses.filter((status) => status.sessionId === earlier).at(-1)).toMatchObject({ state: 'auth_failed', message: expect.stringContaining('another interview') });
+    expect(requestsFor(earlier, 'uploadUrls').map((entry) => entry.code)).toEqual(['forbidden']);
+    // Passes before its backoff is due leave it be, and still say why it waits.
+    statuses = [];
+    await sync.syncNow();
+    await sync.syncNow();
+    expect(requestsFor(earlier, 'uploadUrls')).toHaveLength(1);
+    expect(statuses.map((status) => [status.sessionId, status.state])).toEqual([
+      [earlier, 'auth_failed'],
+      [earlier, 'auth_failed'],
+    ]);
+    now += DEFAULT_SYNC_SETTINGS.maxSessionRetryDelayMs;
+    await sync.syncNow();
+    expect(requestsFor(earlier, 'uploadUrls')).toHaveLength(2);
+    expect(await s.getSession(earlier)).toMatchObject({ syncState: 'PENDING' });
+  });
+
   it('re-uploads what the server reports missing, and only then marks the session SYNCED', async () => {
     const id = await recordSession(250);
     const sync = laptopEngine({ loseFirstRecording: true });
@@ -188,11 +217,23 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
         return { missing: [manifest.objects[0]!.key] };
       },
     };
-    await laptopEngine({ server: stubborn }).syncNow();
+    const sync = laptopEngine({ server: stubborn });
+    await sync.syncNow();
     expect(checked).toHaveLength(3);
     expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline' });
     expect(statuses.at(-1)!.message).toMatch(/still lacks 1 object/);
     expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'PENDING' });
+    // Not again on every pass: after a backoff, which its status counts down.
+    const firstWait = statuses.at(-1)!.retryInMs!;
+    expect(firstWait).toBeGreaterThan(0);
+    now += 1;
+    await sync.syncNow();
+    expect(checked).toHaveLength(3);
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline', retryInMs: firstWait - 1 });
+    now += firstWait;
+    await sync.syncNow();
+    expect(checked).toHaveLength(6);
+    expect(statuses.at(-1)!.retryInMs).toBeGreaterThan(0);
   });
 
   it('does not trust a malformed manifest answer: a typed error, and the session is not SYNCED', async () => {

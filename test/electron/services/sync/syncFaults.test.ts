@@ -150,7 +150,10 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       expect(status.retryInMs).toBeGreaterThan(0);
       expect(status.message).toEqual(expect.any(String));
     }
-    expect(duringOutage.at(-1)).toMatchObject({ pendingEvents: eventCount, retryInMs: halfOpenAfterMs });
+    expect(duringOutage.at(-1)).toMatchObject({ pendingEvents: eventCount });
+    // While the circuit is open, each pass's status counts down to its next probe.
+    for (const status of duringOutage) expect(status.retryInMs).toBeLessThanOrEqual(halfOpenAfterMs);
+    expect(duringOutage.some((status, index) => index > 0 && status.retryInMs! < duringOutage[index - 1]!.retryInMs! && status.retryInMs! >= FAST.pollIntervalMs!)).toBe(true);
     // The recording went on: every event is in the local database, and the chain holds.
     expect(await sessions().getSessionStats(id)).toMatchObject({ eventCount });
     expect(await sessions().verifySession(id)).toMatchObject({ valid: true });
@@ -181,6 +184,29 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     expect(proxy.stats.resets).toBeGreaterThan(0);
     expect((proxy.stats.failed503 + proxy.stats.resets) / proxy.stats.requests).toBeGreaterThan(0.15);
     await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it('says offline for every session while storage is down, and goes on sealing the running ones', async () => {
+    await proxy.setMode({ kind: 'outage', how: 'reset' });
+    const { id: closed } = await sessions().createSession('cand_closed');
+    await record(closed, generateEditorEvents(60, 9), 60, 0);
+    await sessions().closeSession(closed, 'COMPLETED');
+    const { id: running } = await sessions().createSession('cand_running');
+    await record(running, generateEditorEvents(300, 10), 100, 0);
+    const sync = engine({ settings: { segmentEvents: 100 } });
+    await sync.syncNow();
+    // The closed session is tried first and fails; the running one is not tried, but is told why it waits.
+    expect(statusesOf(closed).at(-1)).toMatchObject({ state: 'offline', retryInMs: expect.any(Number) });
+    expect(statusesOf(running).at(-1)).toMatchObject({ state: 'offline', pendingEvents: 301, message: statusesOf(closed).at(-1)!.message });
+    // Its 301 events are sealed into segments meanwhile, as with storage up.
+    expect(engineDb.prepare('SELECT count(*) FROM sync_segments WHERE session_id = ?').pluck().get(running)).toBe(3);
+
+    await proxy.setMode({ kind: 'pass-through' });
+    await sessions().closeSession(running, 'COMPLETED');
+    await syncUntilSynced(sync, closed, { maxPasses: 10, withinMs: 5_000 });
+    await syncUntilSynced(sync, running, { maxPasses: 10, withinMs: 5_000 });
+    await expectStorageEqualsLocal(env.services, direct, closed);
+    await expectStorageEqualsLocal(env.services, direct, running);
   });
 
   it('syncs into a bucket that encrypts with KMS, whose ETags are not the MD5 of the bytes', async () => {
@@ -227,9 +253,9 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       // Killed mid-upload: the first two chunks were recorded as shipped, the third was not.
       expect(shipped).toHaveLength(2);
       expect(shipped.some((key) => inFlight.url.endsWith(key))).toBe(false);
-      // The app restarts: the interrupted session is closed, and the engine runs again.
+      // The app restarts with the session still open (the candidate resumes it): the engine
+      // ships its chunks on from where SQLite says it stopped, the interrupted one first.
       expect((await services.sessions.listInterruptedSessions()).map((session) => session.id)).toEqual([sessionId]);
-      await services.sessions.closeSession(sessionId, 'ABANDONED');
       await proxy.setMode({ kind: 'pass-through' });
       proxy.resetStats();
       const store = storeOn(s3, { endpoint: proxy.endpoint });
@@ -237,9 +263,16 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       const restarted = new SyncEngine({ db, store, settings });
       engines.push(restarted);
       await restarted.syncNow();
+      const chunkPuts = proxy.log.filter(isChunkPut).map((entry) => entry.url);
+      expect(chunkPuts.length).toBeGreaterThan(0);
+      expect(chunkPuts[0]).toBe(inFlight.url);
+      expect(chunkPuts.filter((url) => shipped.some((key) => url.endsWith(key)))).toEqual([]);
+      expect(new Set(chunkPuts).size).toBe(chunkPuts.length);
+      // Then it is closed, and its recording replaces the chunks.
+      await services.sessions.closeSession(sessionId, 'ABANDONED');
+      await restarted.syncNow();
       expect(db.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(sessionId)!.sync_state).toBe('SYNCED');
-      const putAfterRestart = proxy.log.filter(isPut).map((entry) => entry.url);
-      expect(putAfterRestart.filter((url) => shipped.some((key) => url.endsWith(key)))).toEqual([]);
+      expect(proxy.log.filter(isChunkPut)).toHaveLength(chunkPuts.length);
       await expectStorageEqualsLocal(services, direct, sessionId);
     } finally {
       // A child left running (the test failed before the kill) would keep the test run alive.
@@ -339,6 +372,11 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     await record(id, generateEditorEvents(180, 7).slice(120), 60, 0);
     await sessions().closeSession(id, 'COMPLETED');
     await sync.syncNow();
+    expect(proxy.stats.requests).toBe(requests);
+    // A session begun after the refusal says why it waits too, without a request.
+    const { id: later } = await sessions().createSession('cand_auth_later');
+    await sync.syncNow();
+    expect(statusesOf(later).at(-1)).toMatchObject({ state: 'auth_failed', message: statusesOf(id).at(-1)!.message });
     expect(proxy.stats.requests).toBe(requests);
 
     // Reconfigured (a new engine, as the app builds after settings change), everything goes across.
