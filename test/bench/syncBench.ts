@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pako from 'pako';
 import { configForDataDir } from '../../electron/services/config';
 import { createServices, type Services } from '../../electron/services/container';
@@ -310,6 +310,7 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
     const reader = new S3ObjectStore(s3.storage);
     const closes: TimedClose[] = [];
     const putMs: number[] = [];
+    const headMs: number[] = [];
     let stored: Awaited<ReturnType<typeof storedObjects>> | null = null;
     try {
       for (let round = 0; round < options.closeRounds; round++) {
@@ -332,6 +333,10 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
             const putStartedAt = performance.now();
             await put(`bench/raw-put-${round}`, recording);
             putMs.push(performance.now() - putStartedAt);
+            // Context: the HEAD the close reconciles with, raw, right after the PUT as the close's is.
+            const headStartedAt = performance.now();
+            await client.send(new HeadObjectCommand({ Bucket: s3.storage.bucket, Key: `bench/raw-put-${round}` }));
+            headMs.push(performance.now() - headStartedAt);
           } finally {
             client.destroy();
           }
@@ -357,6 +362,7 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
     }
     const close = summarize(closes.map((run) => run.closeMs));
     const rawPut = summarize(putMs);
+    const rawHead = summarize(headMs);
     const first = closes[0]!;
     const operations = (timings: StoreTimings) =>
       Object.entries(timings.byOperation)
@@ -374,9 +380,17 @@ async function measureCloseUpload(s3: S3rverProcess, options: SyncBenchOptions):
           `median ${formatMs(close.p50)} ms over ${closes.length} closes, each of a fresh copy of the database snapshotted while the session was open, storage holding a chunk and no recording yet, as at a real close (${list(closes.map((run) => run.closeMs))} ms), ` +
           `/ one raw PutObject of the same ${formatNumber(stored!.recordingBytes)} bytes (the consolidated recording, ${stored!.segments} segments, its manifest in its metadata) to the same server ` +
           `on a new client warmed by one small PUT as the close's is, timed next to each close (after it, then before it, alternately): median ${formatMs(rawPut.p50)} ms (${list(putMs)} ms). ` +
-          `Until SYNCED the close makes one request (${operations(first.untilSynced)} in the first round); ` +
+          `Until SYNCED the close makes two requests, the recording's PUT and the HEAD that reconciles what storage holds with it (${operations(first.untilSynced)} in the first round); ` +
           `the rest is closeSession, compressing the events since the last pass, concatenating and hashing the header (the sha256 and MD5 of the sealed segments are kept as they are sealed); s3rver keeps its objects in RAM (see s3rverProcess.ts). Not counted: the housekeeping that follows in the same pass once the session is SYNCED ` +
           `(manifest.json, listing the folder, DeleteObjects of the chunks: ${operations(first.wholePass)} in all in the first round, whose whole pass took ${formatMs(first.passMs)} ms)`,
+      },
+      {
+        id: 'sync.close_over_raw_put_and_head',
+        value: close.p50 / (rawPut.p50 + rawHead.p50),
+        unit: 'ratio',
+        note:
+          `context for sync.close_upload_overhead: the same median close (${formatMs(close.p50)} ms) over the two requests it makes until SYNCED, raw: the PutObject above plus a HeadObject of it on the same client right after ` +
+          `(median ${formatMs(rawHead.p50)} ms: ${list(headMs)} ms); what is left above 1 is the close's own work`,
       },
     ];
   });

@@ -13,6 +13,7 @@ import {
 import { AppError, isAppError } from '../../../shared/errors';
 import type { RecordedEvent } from '../../../shared/recording/eventTypes';
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   RecordingCodecSchema,
   SEGMENTED_RECORDING_CODEC_V1,
@@ -29,8 +30,8 @@ import { eventRangeReader, type EventRangeReader } from '../db/rows';
 import type { SqliteDatabase } from '../db/sqlite';
 import type { Statement } from 'better-sqlite3';
 import type { SessionRow } from '../recording/sessionStore';
-import type { ObjectStore, PutOptions } from '../storage/objectStore';
-import { MANIFEST_METADATA_NAME, withEmbeddedManifest } from '../storage/manifestMetadata';
+import type { ObjectStore, PutOptions, StoredObjectInfo } from '../storage/objectStore';
+import { MANIFEST_METADATA_NAME, manifestFromRecordingObject, withEmbeddedManifest } from '../storage/manifestMetadata';
 import { encodeRecording } from '../storage/recordingCodec';
 import { recordingObjectMetadata } from '../storage/s3StorageService';
 import { assembleSegmentedRecording, type EncodedSegmentedRecording } from '../storage/segmentedRecording';
@@ -97,8 +98,11 @@ export interface ManifestReconciler {
   reconcileManifest(manifest: RecordingManifest): Promise<{ missing: readonly string[] }>;
 }
 
-/** Rounds of "send the manifest, re-upload what is missing" before a pass gives up on a session. */
-const MAX_SERVER_ROUNDS = 3;
+/**
+ * Rounds of "compare what storage (or the server) holds with the manifest, re-upload what is
+ * missing or different" before a pass gives up on a session.
+ */
+const MAX_RECONCILE_ROUNDS = 3;
 
 export interface SyncEngineDeps {
   db: SqliteDatabase;
@@ -123,6 +127,17 @@ function isDigestMismatch(error: unknown): boolean {
 /** An auth failure about one session only (a server's "this token is not for that session"), not the app's credentials. */
 function isSessionScoped(error: AppError): boolean {
   return (error.details as { scope?: string } | undefined)?.scope === 'session';
+}
+
+/** How the recording storage holds differs from the one put (null: it does not), `manifest` included when the metadata carries it. */
+function differenceFromPut(held: StoredObjectInfo | null, recording: EncodedSegmentedRecording, etag: string | null, manifest: RecordingManifest | null): string | null {
+  if (!held) return 'it is missing';
+  if (held.size !== recording.bytes.byteLength) return `it has ${held.size} bytes, not ${recording.bytes.byteLength}`;
+  const tag = (value: string) => value.replaceAll('"', '').toLowerCase();
+  if (etag !== null && held.etag !== null && tag(held.etag) !== tag(etag)) return `its ETag is ${held.etag}, not ${etag}`;
+  if (held.metadata.sha256 !== recording.sha256) return `its metadata gives the sha256 ${held.metadata.sha256 ?? '(none)'}, not ${recording.sha256}`;
+  if (manifest && !isDeepStrictEqual(manifestFromRecordingObject(held), manifest)) return 'its metadata does not carry the manifest put with it';
+  return null;
 }
 
 function isTransient(error: Error): boolean {
@@ -407,8 +422,9 @@ export class SyncEngine {
    * A closed session. The consolidated recording is concatenated from the segments sealed
    * while it ran (only the events since the last pass are compressed now) and put with its
    * manifest in its own metadata: one atomic request, checked against what S3 answers it
-   * stored. The server (if any) then confirms it holds the manifest's objects, and only then
-   * is the session SYNCED. The readable manifest.json and the removal of the chunks follow
+   * stored. Then it reconciles: a HEAD must show storage holding what was put (else it is put
+   * again), and the server (if any) confirms it holds the manifest's objects; only then is
+   * the session SYNCED. The readable manifest.json and the removal of the chunks follow
    * as housekeeping (`cleanUp`). A manifest the metadata cannot carry (a candidate id too
    * long for it) goes up as manifest.json alongside the recording instead, before SYNCED.
    */
@@ -430,7 +446,9 @@ export class SyncEngine {
     const { server } = this.deps;
     let syncedAt: number;
     try {
-      const [etag] = await puts;
+      let [etag] = await puts;
+      // A store that cannot read (server-issued URLs) leaves this check to the server.
+      if (recordingPut && this.deps.store.canList !== false) etag = await this.confirmStored(session, key, recording, metadata, manifestInRecording ? manifest : null, etag);
       const noteStored = () => {
         if (recordingPut) this.recordStoredRecording(session, key, recording, etag);
       };
@@ -451,6 +469,32 @@ export class SyncEngine {
     this.lastState.delete(session.id);
     this.deps.onStatus?.(this.syncedStatus(synced, recordingPut ? recording.compressedSize : null, null));
     await this.cleanUp(synced, manifest);
+  }
+
+  /**
+   * Compares the recording storage holds (a HEAD) with the one put: its size, ETag, sha256
+   * and, when its metadata carries it, the manifest. What differs (an object lost or replaced
+   * right after storage accepted it, metadata a store dropped) is put again, up to
+   * MAX_RECONCILE_ROUNDS puts in all. Returns the ETag of the put storage holds.
+   */
+  private async confirmStored(
+    session: SessionRow,
+    key: string,
+    recording: EncodedSegmentedRecording,
+    metadata: Record<string, string>,
+    manifest: RecordingManifest | null,
+    etag: string | null,
+  ): Promise<string | null> {
+    const { store } = this.deps;
+    for (let round = 1; ; round += 1) {
+      const held = await this.policy.execute(() => store.head(key));
+      const difference = differenceFromPut(held, recording, etag, manifest);
+      if (difference === null) return etag;
+      if (round === MAX_RECONCILE_ROUNDS) {
+        throw new AppError('STORAGE_FAILED', `Storage does not hold ${JSON.stringify(key)} as it was put after ${round} puts: ${difference}.`, { transient: true, key });
+      }
+      etag = await this.putRecording(session, key, recording, metadata);
+    }
   }
 
   /**
@@ -580,7 +624,7 @@ export class SyncEngine {
 
   /**
    * Sends the manifest to the server, re-uploads the recording while it does not hold it
-   * intact, and asks again; after MAX_SERVER_ROUNDS the pass gives up on the session.
+   * intact, and asks again; after MAX_RECONCILE_ROUNDS the pass gives up on the session.
    */
   private async reconcileWithServer(
     session: SessionRow,
@@ -593,7 +637,7 @@ export class SyncEngine {
     for (let round = 1; ; round += 1) {
       const { missing } = await this.policy.execute(() => server.reconcileManifest(manifest));
       if (missing.length === 0) return;
-      if (round === MAX_SERVER_ROUNDS) {
+      if (round === MAX_RECONCILE_ROUNDS) {
         throw new AppError('STORAGE_FAILED', `The InterviewLM server still lacks ${missing.length} object(s) of session ${session.id} after ${round} checks, ${missing[0]} first.`, {
           transient: false,
           missing: missing.slice(0, 20),

@@ -4,7 +4,7 @@ import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectSto
 import { decodeSegmentedRecording, segmentRangesOf } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { AppError } from '../../../../shared/errors';
-import { manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
+import { MANIFEST_METADATA_NAME, manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
 import { SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1, manifestKey, recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
@@ -129,16 +129,27 @@ describe('SyncEngine against a real S3-compatible server', () => {
     return id;
   }
 
-  /** One pass of an engine whose store notes each PUT's key: all of them, and those made before the synced status. */
-  async function syncWatchingPuts(): Promise<{ puts: string[]; putsWhenSynced: string[] | null }> {
+  /**
+   * One pass of an engine on `over` whose store notes each PUT's key (all of them, and those
+   * made before the synced status) and each request as "PUT <key>" or "HEAD <key>" until then.
+   */
+  async function syncWatchingPuts(over: SyncObjectStore = delegateTo(store)): Promise<{ puts: string[]; putsWhenSynced: string[] | null; requestsWhenSynced: string[] | null }> {
     const puts: string[] = [];
+    const requests: string[] = [];
     let putsWhenSynced: string[] | null = null;
-    const watched: SyncObjectStore = { ...delegateTo(store), put: (key, body, options) => (puts.push(key), store.put(key, body, options)) };
+    let requestsWhenSynced: string[] | null = null;
+    const watched: SyncObjectStore = {
+      ...over,
+      put: (key, body, options) => (puts.push(key), requests.push(`PUT ${key}`), over.put(key, body, options)),
+      head: (key) => (requests.push(`HEAD ${key}`), over.head(key)),
+    };
     const onStatus = (status: SyncStatus) => {
-      if (status.state === 'synced') putsWhenSynced = [...puts];
+      if (status.state !== 'synced') return;
+      putsWhenSynced = [...puts];
+      requestsWhenSynced = [...requests];
     };
     await new SyncEngine({ db: engineDb, store: watched, settings: FAST, now: () => now, onStatus }).syncNow();
-    return { puts, putsWhenSynced };
+    return { puts, putsWhenSynced, requestsWhenSynced };
   }
 
   /** Every object of the session in storage, by key. */
@@ -302,14 +313,67 @@ describe('SyncEngine against a real S3-compatible server', () => {
     await expectStorageEqualsLocal(env.services, store, id);
   });
 
-  it('closes with one request, the recording carrying its manifest; manifest.json follows once the session is SYNCED', async () => {
+  it('closes with one upload, the recording carrying its manifest, and a HEAD finding storage holds both before SYNCED; manifest.json follows', async () => {
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const { puts, putsWhenSynced } = await syncWatchingPuts();
+    const { puts, requestsWhenSynced } = await syncWatchingPuts();
     const { prefix } = await stored(id);
-    expect(putsWhenSynced).toEqual([recordingKey(prefix)]);
+    expect(requestsWhenSynced).toEqual([`PUT ${recordingKey(prefix)}`, `HEAD ${recordingKey(prefix)}`]);
     expect(puts).toEqual([recordingKey(prefix), manifestKey(prefix)]);
     await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('puts the recording again, before SYNCED, when the HEAD finds storage lost it right after accepting it', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    let lose = true;
+    const losing: SyncObjectStore = {
+      ...delegateTo(store),
+      put: async (key, body, options) => {
+        const answer = await store.put(key, body, options);
+        if (lose && key.endsWith('/recording')) {
+          lose = false;
+          await store.delete(key);
+        }
+        return answer;
+      },
+    };
+    const { requestsWhenSynced } = await syncWatchingPuts(losing);
+    const key = recordingKey((await stored(id)).prefix);
+    expect(requestsWhenSynced).toEqual([`PUT ${key}`, `HEAD ${key}`, `PUT ${key}`, `HEAD ${key}`]);
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('puts the recording again when storage kept the bytes but dropped the manifest from its metadata', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    let drop = true;
+    const dropping: SyncObjectStore = {
+      ...delegateTo(store),
+      put: (key, body, options) => {
+        if (!drop || !key.endsWith('/recording')) return store.put(key, body, options);
+        drop = false;
+        const { [MANIFEST_METADATA_NAME]: _dropped, ...kept } = options.metadata;
+        return store.put(key, body, { ...options, metadata: kept });
+      },
+    };
+    const { requestsWhenSynced } = await syncWatchingPuts(dropping);
+    const key = recordingKey((await stored(id)).prefix);
+    expect(requestsWhenSynced).toEqual([`PUT ${key}`, `HEAD ${key}`, `PUT ${key}`, `HEAD ${key}`]);
+    const manifest = JSON.parse(new TextDecoder().decode((await store.get(manifestKey((await stored(id)).prefix)))!.body)) as RecordingManifest;
+    expect(manifestFromRecordingObject((await store.head(key))!)).toEqual(manifest);
+  });
+
+  it('gives up on the close after a bounded number of puts while storage never holds what was put, and leaves the session unsynced', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const heads: string[] = [];
+    const forgetful: SyncObjectStore = { ...delegateTo(store), head: async (key) => (heads.push(key), null) };
+    await engine({}, forgetful).syncNow();
+    expect(heads).toHaveLength(3);
+    expect((await env.services.sessions.getSession(id)).syncState).not.toBe('SYNCED');
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline', message: expect.stringContaining('it is missing') });
   });
 
   it('writes manifest.json on a later pass when storage failed after the recording was stored', async () => {
