@@ -588,7 +588,9 @@ export class SyncEngine {
 
   private async putManifest(session: SessionRow, prefix: string, manifest: RecordingManifest): Promise<void> {
     const body = new TextEncoder().encode(JSON.stringify(manifest));
-    await this.putVerified(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash } });
+    // Its sha256 in its metadata, as every object the worker stores carries one.
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    await this.putVerified(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash, sha256 }, sha256 });
   }
 
   /**

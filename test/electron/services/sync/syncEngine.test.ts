@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
@@ -321,6 +322,11 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(requestsWhenSynced).toEqual([`PUT ${recordingKey(prefix)}`, `HEAD ${recordingKey(prefix)}`]);
     expect(puts).toEqual([recordingKey(prefix), manifestKey(prefix)]);
     await expectStorageEqualsLocal(env.services, store, id);
+    // Every object stored carries the sha256 of its bytes.
+    for (const key of [recordingKey(prefix), manifestKey(prefix)]) {
+      const object = (await store.get(key))!;
+      expect(object.info.metadata.sha256, key).toBe(createHash('sha256').update(object.body).digest('hex'));
+    }
   });
 
   it('puts the recording again, before SYNCED, when the HEAD finds storage lost it right after accepting it', async () => {
