@@ -3,6 +3,7 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
+  halfJitterGenerator,
   circuitBreaker,
   handleWhen,
   retry,
@@ -124,6 +125,11 @@ function isDigestMismatch(error: unknown): boolean {
   return details?.digestMismatch === true || details?.awsCode === 'XAmzContentSHA256Mismatch' || details?.awsCode === 'BadDigest';
 }
 
+/** The state a configuration problem puts sessions in. */
+function haltedStateOf(error: AppError): 'auth_failed' | 'bucket_missing' {
+  return error.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing';
+}
+
 /** An auth failure about one session only (a server's "this token is not for that session"), not the app's credentials. */
 function isSessionScoped(error: AppError): boolean {
   return (error.details as { scope?: string } | undefined)?.scope === 'session';
@@ -186,8 +192,14 @@ export class SyncEngine {
   private readonly breaker;
   /** When the circuit last opened (the breaker's own clock): an offline status counts down to its half-open probe. */
   private breakerOpenedAt: number | null = null;
-  /** Sessions refused on their own: when each may be tried again, the backoff after that, and what it said. */
-  private readonly sessionRetries = new Map<string, { notBefore: number; backoff: IBackoff<unknown>; state: SyncStatus['state']; message: string }>();
+  /**
+   * Sessions refused on their own: when each may be tried again, the backoff after that, what
+   * it was refused with, and its status then (a session closed since is tried at once).
+   */
+  private readonly sessionRetries = new Map<
+    string,
+    { notBefore: number; backoff: IBackoff<unknown>; state: SyncStatus['state']; message: string; sessionStatus: SessionRow['status'] }
+  >();
   private readonly lastChunkAt = new Map<string, number>();
   /** The state last reported per session. */
   private readonly lastState = new Map<string, SyncStatus['state']>();
@@ -286,10 +298,13 @@ export class SyncEngine {
     return this.running;
   }
 
-  /** The status of one session, from the database. */
+  /** The status of one session, from the database and what the engine knows of why it waits. */
   statusOf(sessionId: string): SyncStatus | null {
     const session = this.session(sessionId);
-    return session ? this.describe(session, null) : null;
+    if (!session) return null;
+    if (this.halted && session.sync_state !== 'SYNCED') return this.describe(session, this.halted.message, haltedStateOf(this.halted));
+    const waiting = this.dueLater(session);
+    return waiting ? this.describe(session, waiting.message, waiting.state) : this.describe(session, null);
   }
 
   private async pass(): Promise<void> {
@@ -297,7 +312,7 @@ export class SyncEngine {
       .all();
     if (this.halted) {
       // Nothing is tried until the app is reconfigured; a session begun since says why too.
-      const state = this.halted.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing';
+      const state = haltedStateOf(this.halted);
       for (const session of sessions) if (this.lastState.get(session.id) !== state) this.emit(session, state, this.halted.message);
       return;
     }
@@ -333,9 +348,9 @@ export class SyncEngine {
    */
   private handleFailure(session: SessionRow, error: unknown): { state: SyncStatus['state']; message: string } | null {
     if (isAppError(error) && PERMANENT_CODES.has(error.code)) {
-      const state = error.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing';
+      const state = haltedStateOf(error);
       if (isSessionScoped(error)) {
-        this.backOff(session.id, state, error.message);
+        this.backOff(session, state, error.message);
         this.emit(session, state, error.message);
         return null;
       }
@@ -347,7 +362,7 @@ export class SyncEngine {
     const reason = error instanceof BrokenCircuitError ? 'storage keeps failing; waiting before trying again' : error instanceof Error ? error.message : String(error);
     const sessionOnly = isAppError(error) && !isTransient(error);
     // A digest mismatch has had its digests dropped (see putRecording): the next pass can succeed.
-    if (sessionOnly && !isDigestMismatch(error)) this.backOff(session.id, 'offline', reason);
+    if (sessionOnly && !isDigestMismatch(error)) this.backOff(session, 'offline', reason);
     // Storage itself failing says nothing of the session: its own backoff, if any, starts over.
     else this.sessionRetries.delete(session.id);
     this.emit(session, 'offline', reason);
@@ -355,16 +370,25 @@ export class SyncEngine {
   }
 
   /** Schedules a session refused on its own for a later pass, further off each time it is refused again. */
-  private backOff(sessionId: string, state: SyncStatus['state'], message: string): void {
-    const previous = this.sessionRetries.get(sessionId);
-    const backoff = previous ? previous.backoff.next(undefined) : new ExponentialBackoff({ initialDelay: this.settings.pollIntervalMs, maxDelay: this.settings.maxSessionRetryDelayMs }).next();
-    this.sessionRetries.set(sessionId, { notBefore: this.now() + backoff.duration, backoff, state, message });
+  private backOff(session: SessionRow, state: SyncStatus['state'], message: string): void {
+    const previous = this.sessionRetries.get(session.id);
+    // Half jitter keeps each wait at least half its step: never a retry on the very next pass.
+    const backoff = previous
+      ? previous.backoff.next(undefined)
+      : new ExponentialBackoff({ generator: halfJitterGenerator, initialDelay: this.settings.pollIntervalMs, maxDelay: this.settings.maxSessionRetryDelayMs }).next();
+    this.sessionRetries.set(session.id, { notBefore: this.now() + backoff.duration, backoff, state, message, sessionStatus: session.status });
   }
 
-  /** For a session refused on its own whose next try is not due yet, the state and message it was refused with. */
+  /**
+   * For a session refused on its own whose next try is not due yet, the state and message it
+   * was refused with. Not once it has closed since (its final upload is a new request), nor
+   * past its wait should the clock go back.
+   */
   private dueLater(session: SessionRow): { state: SyncStatus['state']; message: string } | null {
     const retry = this.sessionRetries.get(session.id);
-    return retry !== undefined && this.now() < retry.notBefore ? retry : null;
+    if (!retry || retry.sessionStatus !== session.status) return null;
+    const waitMs = retry.notBefore - this.now();
+    return waitMs > 0 && waitMs <= retry.backoff.duration ? retry : null;
   }
 
   /**
@@ -487,11 +511,19 @@ export class SyncEngine {
   ): Promise<string | null> {
     const { store } = this.deps;
     for (let round = 1; ; round += 1) {
-      const held = await this.policy.execute(() => store.head(key));
+      let held: StoredObjectInfo | null;
+      try {
+        held = await this.policy.execute(() => store.head(key));
+      } catch (error) {
+        // Keys that may write but not read (a PutObject-only policy): the PUT's checked answer is all there is.
+        if (isAppError(error) && error.code === 'STORAGE_AUTH_FAILED') return etag;
+        throw error;
+      }
       const difference = differenceFromPut(held, recording, etag, manifest);
       if (difference === null) return etag;
       if (round === MAX_RECONCILE_ROUNDS) {
-        throw new AppError('STORAGE_FAILED', `Storage does not hold ${JSON.stringify(key)} as it was put after ${round} puts: ${difference}.`, { transient: true, key });
+        // This session's alone (storage answers every request): it backs off, the others go on.
+        throw new AppError('STORAGE_FAILED', `Storage does not hold ${JSON.stringify(key)} as it was put after ${round} puts: ${difference}.`, { transient: false, key });
       }
       etag = await this.putRecording(session, key, recording, metadata);
     }
@@ -562,7 +594,9 @@ export class SyncEngine {
       codec: recording.codec,
       extra: { sessionid: session.id, firstseq: String(session.last_seq > 0 ? 1 : 0), lastseq: String(session.last_seq) },
     });
-    return withEmbeddedManifest(metadata, manifest);
+    const embedded = withEmbeddedManifest(metadata, manifest);
+    // Without the manifest, the head on its own: what an upload replacing it is checked against.
+    return MANIFEST_METADATA_NAME in embedded ? embedded : { ...embedded, headhash: manifest.headHash };
   }
 
   /** Notes the consolidated recording as stored, with the ETag storage answered for it. */
@@ -758,7 +792,8 @@ export class SyncEngine {
       objectsTotal: synced ? (totals.recordings ?? 0) : closed ? chunksHeld + (session.last_seq > 0 ? 1 : 0) : Math.max(chunksHeld, chunksNeeded),
       bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
-      retryInMs: state === 'offline' ? this.retryInMs(session.id) : null,
+      // Offline, or refused on its own and waiting (an earlier interview's token, say): when it is tried next.
+      retryInMs: state === 'offline' || (state !== 'synced' && this.dueLater(session)) ? this.retryInMs(session) : null,
       syncedAt: iso(session.synced_at),
       message,
     };
@@ -768,9 +803,9 @@ export class SyncEngine {
    * When an offline session is tried next: its own backoff when storage refused it alone;
    * while the circuit is open, its half-open probe; otherwise the next pass.
    */
-  private retryInMs(sessionId: string): number {
-    const scheduled = this.sessionRetries.get(sessionId);
-    if (scheduled && scheduled.notBefore > this.now()) return Math.round(scheduled.notBefore - this.now());
+  private retryInMs(session: SessionRow): number {
+    const scheduled = this.dueLater(session) && this.sessionRetries.get(session.id);
+    if (scheduled) return Math.round(scheduled.notBefore - this.now());
     if (this.breaker.state === CircuitState.Open && this.breakerOpenedAt !== null) {
       return Math.round(Math.max(this.settings.pollIntervalMs, this.breakerOpenedAt + this.settings.halfOpenAfterMs - Date.now()));
     }

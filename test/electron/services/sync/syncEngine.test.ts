@@ -371,15 +371,60 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(manifestFromRecordingObject((await store.head(key))!)).toEqual(manifest);
   });
 
-  it('gives up on the close after a bounded number of puts while storage never holds what was put, and leaves the session unsynced', async () => {
+  it('gives up on the close after a bounded number of puts while storage never holds what was put, and tries it again only after a backoff', async () => {
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
     const heads: string[] = [];
     const forgetful: SyncObjectStore = { ...delegateTo(store), head: async (key) => (heads.push(key), null) };
-    await engine({}, forgetful).syncNow();
+    const sync = engine({}, forgetful);
+    await sync.syncNow();
     expect(heads).toHaveLength(3);
     expect((await env.services.sessions.getSession(id)).syncState).not.toBe('SYNCED');
-    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline', message: expect.stringContaining('it is missing') });
+    const refused = statuses.at(-1)!;
+    expect(refused).toMatchObject({ sessionId: id, state: 'offline', message: expect.stringContaining('it is missing') });
+    // At least half the poll interval away (half jitter), and said so by statusOf too.
+    expect(refused.retryInMs).toBeGreaterThanOrEqual(FAST.pollIntervalMs! / 2);
+    expect(sync.statusOf(id)).toMatchObject({ state: 'offline', retryInMs: refused.retryInMs });
+    await sync.syncNow();
+    expect(heads).toHaveLength(3);
+    now += refused.retryInMs!;
+    await sync.syncNow();
+    expect(heads).toHaveLength(6);
+  });
+
+  it('takes the checked answer to the PUT as it stands when the keys may write but not read (a HEAD refused)', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const writeOnly: SyncObjectStore = {
+      ...delegateTo(store),
+      head: async () => {
+        throw new AppError('STORAGE_AUTH_FAILED', 'Access Denied (HTTP 403) for a HEAD', { transient: false, status: 403 });
+      },
+    };
+    const sync = engine({}, writeOnly);
+    await sync.syncNow();
+    expect(sync.haltedBy).toBeNull();
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+    await expectStorageEqualsLocal(env.services, store, id);
+  });
+
+  it('tries a session refused while it ran at once when it has closed since, whatever its backoff', async () => {
+    const id = await recordSession(230);
+    let refuseChunks = true;
+    const refusing: SyncObjectStore = {
+      ...delegateTo(store),
+      put: async (key, body, options) => {
+        if (refuseChunks && key.includes('/chunks/')) throw new AppError('STORAGE_FAILED', 'the server does not know this session', { transient: false });
+        return store.put(key, body, options);
+      },
+    };
+    const sync = engine({}, refusing);
+    await sync.syncNow();
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline', retryInMs: expect.any(Number) });
+    refuseChunks = false;
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    await sync.syncNow();
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
   });
 
   it('writes manifest.json on a later pass when storage failed after the recording was stored', async () => {
@@ -423,6 +468,9 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const { prefix } = await stored(id);
     expect([...(putsWhenSynced ?? [])].sort()).toEqual([recordingKey(prefix), manifestKey(prefix)].sort());
     await expectStorageEqualsLocal(env.services, store, id, { manifestInRecording: false });
+    // The head alone, then, so an upload that would replace the recording can be checked against it.
+    const manifest = JSON.parse(new TextDecoder().decode((await store.get(manifestKey(prefix)))!.body)) as RecordingManifest;
+    expect((await store.head(recordingKey(prefix)))!.metadata.headhash).toBe(manifest.headHash);
   });
 
   it('puts again what storage stored damaged: an ETag that is not the MD5 of the bytes sent', async () => {
