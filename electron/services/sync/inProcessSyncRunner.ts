@@ -25,6 +25,10 @@ export class InProcessSyncRunner implements SyncRunner {
     return this.statuses.event(listener);
   }
 
+  stalledBecause(): string | null {
+    return null;
+  }
+
   async stop(): Promise<void> {
     await this.engine.stop();
     this.statuses.dispose();

@@ -12,4 +12,6 @@ export interface SyncRunner {
   onStatus(listener: (status: SyncStatus) => void): Disposer;
   /** Waits for the passes in progress or asked for, and stops. */
   stop(): Promise<void>;
+  /** Why no engine runs at the moment (its worker crashed and restarts, or gave up), or null while one does. */
+  stalledBecause(): string | null;
 }

@@ -58,6 +58,9 @@ export class SyncService {
     const known = this.latest.get(sessionId);
     if (known) return known;
     const pending = this.deps.runner ? session.lastSeq : 0;
+    // A session the engine has not reported on while no engine runs is not syncing either.
+    const stalled = session.syncState === 'SYNCED' ? null : (this.deps.runner?.stalledBecause() ?? null);
+    if (stalled) return { sessionId, state: 'offline', objectsUploaded: 0, objectsTotal: 0, bytesUploaded: 0, pendingEvents: pending, retryInMs: null, syncedAt: null, message: stalled };
     return {
       sessionId,
       state: this.deps.runner ? (session.syncState === 'SYNCED' ? 'synced' : 'syncing') : 'local_only',

@@ -75,6 +75,8 @@ export class WorkerSyncRunner implements SyncRunner {
   private current: { worker: Worker; ended: Promise<void> } | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** Set while no worker runs after a crash: what the sessions are told. */
+  private stalled: string | null = null;
 
   constructor(
     private readonly data: SyncWorkerData,
@@ -97,6 +99,10 @@ export class WorkerSyncRunner implements SyncRunner {
     return this.statuses.event(listener);
   }
 
+  stalledBecause(): string | null {
+    return this.stalled;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -108,6 +114,7 @@ export class WorkerSyncRunner implements SyncRunner {
   }
 
   private launch(): void {
+    this.stalled = null;
     const worker = startWorker(this.entry, this.data);
     worker.unref();
     const startedAt = Date.now();
@@ -168,6 +175,7 @@ export class WorkerSyncRunner implements SyncRunner {
 
   /** Says `offline` for every session the dead worker was still moving; synced ones and configuration problems stand as they are. */
   private markStalled(message: string, retryInMs: number | null): void {
+    this.stalled = message;
     for (const status of [...this.lastStatus.values()]) {
       if (status.state !== 'syncing' && status.state !== 'offline') continue;
       this.report({ ...status, state: 'offline', retryInMs, message });

@@ -11,6 +11,8 @@ import { createIpcClient } from '../../../../shared/ipc/client';
 import { ipcContract } from '../../../../shared/ipc/contract';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import type { SyncRunner } from '../../../../electron/services/sync/syncRunner';
+import { SyncService } from '../../../../electron/services/sync/syncService';
 import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { makeTempDir } from '../../../helpers/tempServices';
@@ -88,6 +90,22 @@ describe('sync, as the app wires it', () => {
       expect(await api.sync.exportSession(id)).toBeNull();
       await expect(api.sync.getSyncStatus('ses_missing')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
       host.dispose();
+    });
+  });
+
+  describe('while the sync worker is down', () => {
+    it('tells a session the worker never reported on why it waits, rather than "syncing"', async () => {
+      services = createServices(configForDataDir(join(temp.dir, 'stalled')), { syncRunner: 'none' });
+      const id = await recordAndClose(services, 3);
+      const reason = 'Sync paused: its worker crashed (boom) and restarts shortly.';
+      // The runner's side of a crash is tested with a real worker thread in workerSyncRunner.test.ts.
+      let stalled: string | null = reason;
+      const runner: SyncRunner = { nudge: () => {}, onStatus: () => () => {}, stop: async () => {}, stalledBecause: () => stalled };
+      const sync = new SyncService({ db: services.database.db, sessions: services.sessions, replay: services.replay, runner });
+      expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'offline', message: reason, pendingEvents: 6, retryInMs: null });
+      stalled = null;
+      expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'syncing', message: null });
+      await sync.dispose();
     });
   });
 

@@ -55,6 +55,7 @@ describe('WorkerSyncRunner, when its worker thread crashes', () => {
     expect(statuses.map((status) => [status.state, status.objectsUploaded])).toEqual([['syncing', 1], ['offline', 1], ['syncing', 2]]);
     expect(statuses[1]).toMatchObject({ sessionId: SESSION, retryInMs: expect.any(Number), message: expect.stringContaining('crash on start 1') });
     expect(resumed.sessionId).toBe(SESSION);
+    expect(runner.stalledBecause()).toBeNull();
     // The restarted worker is the one nudges and stop reach.
     runner.nudge();
     await waitFor(() => (statuses.length > 3 ? true : undefined), 'an answer to the nudge');
@@ -63,7 +64,7 @@ describe('WorkerSyncRunner, when its worker thread crashes', () => {
   });
 
   it('gives up after the capped number of crashes in a row rather than spinning, and says sync stopped', async () => {
-    const { errors, statuses, starts } = crashingRunner(Infinity, { initialDelayMs: 20, maxDelayMs: 40, maxRestarts: 2 });
+    const { runner, errors, statuses, starts } = crashingRunner(Infinity, { initialDelayMs: 20, maxDelayMs: 40, maxRestarts: 2 });
     await waitFor(() => errors.find((error) => (error as Error).message.includes('times in a row')), 'the runner giving up');
     expect(errors.map((error) => (error as Error).message)).toEqual([
       expect.stringContaining('restart 1 of at most 2'),
@@ -73,6 +74,8 @@ describe('WorkerSyncRunner, when its worker thread crashes', () => {
     await sleep(1_000);
     expect(starts()).toBe(3);
     expect(statuses.at(-1)).toMatchObject({ state: 'offline', retryInMs: null, message: expect.stringContaining('restart the app') });
+    // Sessions it never reported on are told the same (SyncService asks for the reason).
+    expect(runner.stalledBecause()).toContain('restart the app');
   });
 
   it('never restarts once stop() was called, even with a restart already scheduled', async () => {
