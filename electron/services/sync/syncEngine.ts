@@ -125,6 +125,16 @@ function isDigestMismatch(error: unknown): boolean {
   return details?.digestMismatch === true || details?.awsCode === 'XAmzContentSHA256Mismatch' || details?.awsCode === 'BadDigest';
 }
 
+/** `request`'s answer, or null when storage refuses these credentials the operation (STORAGE_AUTH_FAILED). */
+async function refusedAsNull<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (isAppError(error) && error.code === 'STORAGE_AUTH_FAILED') return null;
+    throw error;
+  }
+}
+
 /** The state a configuration problem puts sessions in. */
 function haltedStateOf(error: AppError): 'auth_failed' | 'bucket_missing' {
   return error.code === 'STORAGE_AUTH_FAILED' ? 'auth_failed' : 'bucket_missing';
@@ -372,10 +382,12 @@ export class SyncEngine {
   /** Schedules a session refused on its own for a later pass, further off each time it is refused again. */
   private backOff(session: SessionRow, state: SyncStatus['state'], message: string): void {
     const previous = this.sessionRetries.get(session.id);
-    // Half jitter keeps each wait at least half its step: never a retry on the very next pass.
-    const backoff = previous
-      ? previous.backoff.next(undefined)
-      : new ExponentialBackoff({ generator: halfJitterGenerator, initialDelay: this.settings.pollIntervalMs, maxDelay: this.settings.maxSessionRetryDelayMs }).next();
+    // Half jitter keeps each wait at least half its step. A session closed since starts over:
+    // its final upload is another request than the chunks that were refused.
+    const backoff =
+      previous && previous.sessionStatus === session.status
+        ? previous.backoff.next(undefined)
+        : new ExponentialBackoff({ generator: halfJitterGenerator, initialDelay: this.settings.pollIntervalMs, maxDelay: this.settings.maxSessionRetryDelayMs }).next();
     this.sessionRetries.set(session.id, { notBefore: this.now() + backoff.duration, backoff, state, message, sessionStatus: session.status });
   }
 
@@ -545,12 +557,14 @@ export class SyncEngine {
       // Right after the recording, manifest.json is (re)written; on a later pass, only if it is
       // missing (a store that cannot list gets it again: a PUT of the same bytes is harmless).
       if (known) await this.putManifest(session, prefix, manifest);
-      const listing = store.canList === false ? null : await this.policy.execute(() => store.list(prefix));
+      const listing = store.canList === false ? null : await refusedAsNull(this.policy.execute(() => store.list(prefix)));
       if (!known && !listing?.some((object) => object.key === manifestKey(prefix))) await this.putManifest(session, prefix, manifest);
       if (listing) {
         const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
-        await this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored)));
+        await refusedAsNull(this.remove(listing.map((object) => object.key).filter((stored) => !named.has(stored))));
       }
+      // Keys not allowed to list or delete leave the chunks to the bucket's lifecycle rules (or
+      // the server): asking again on every pass would not change the answer.
       this.commitCleaned(session.id);
     } catch {
       // Left for the next pass: see above.
@@ -793,7 +807,8 @@ export class SyncEngine {
       bytesUploaded: (synced ? totals.recordingBytes : totals.bytes) ?? 0,
       pendingEvents: synced ? 0 : Math.max(0, session.last_seq - shipped),
       // Offline, or refused on its own and waiting (an earlier interview's token, say): when it is tried next.
-      retryInMs: state === 'offline' || (state !== 'synced' && this.dueLater(session)) ? this.retryInMs(session) : null,
+      // Not while halted: nothing is tried until the app is reconfigured.
+      retryInMs: !this.halted && (state === 'offline' || (state !== 'synced' && this.dueLater(session))) ? this.retryInMs(session) : null,
       syncedAt: iso(session.synced_at),
       message,
     };

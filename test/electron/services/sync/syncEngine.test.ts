@@ -392,20 +392,48 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(heads).toHaveLength(6);
   });
 
-  it('takes the checked answer to the PUT as it stands when the keys may write but not read (a HEAD refused)', async () => {
+  it('takes the checked answer to the PUT as it stands when the keys may write but not read, and does not ask to list on every pass', async () => {
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
+    const refused = (operation: string) => new AppError('STORAGE_AUTH_FAILED', `Access Denied (HTTP 403) for a ${operation}`, { transient: false, status: 403 });
+    const asked: string[] = [];
     const writeOnly: SyncObjectStore = {
       ...delegateTo(store),
-      head: async () => {
-        throw new AppError('STORAGE_AUTH_FAILED', 'Access Denied (HTTP 403) for a HEAD', { transient: false, status: 403 });
-      },
+      head: async () => (asked.push('head'), Promise.reject(refused('HEAD'))),
+      list: async () => (asked.push('list'), Promise.reject(refused('LIST'))),
+      deleteMany: async () => (asked.push('delete'), Promise.reject(refused('DELETE'))),
     };
     const sync = engine({}, writeOnly);
     await sync.syncNow();
     expect(sync.haltedBy).toBeNull();
     expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
     await expectStorageEqualsLocal(env.services, store, id);
+    // The clean-up is noted done: the listing it was refused would be refused again.
+    expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
+    await sync.syncNow();
+    expect(asked).toEqual(['head', 'list']);
+  });
+
+  it('gives no countdown while halted, even to a session that was waiting on its own backoff', async () => {
+    const running = await recordSession(230);
+    const refusing: SyncObjectStore = {
+      ...delegateTo(store),
+      put: async (key) => {
+        if (key.includes('/chunks/')) throw new AppError('STORAGE_FAILED', 'the server does not know this session', { transient: false });
+        throw new AppError('STORAGE_AUTH_FAILED', 'InvalidAccessKeyId: check AWS_ACCESS_KEY_ID', { transient: false, status: 403 });
+      },
+    };
+    const sync = engine({}, refusing);
+    await sync.syncNow();
+    expect(statuses.at(-1)).toMatchObject({ sessionId: running, state: 'offline', retryInMs: expect.any(Number) });
+    // Within that backoff, a closed session's upload is refused for the app's credentials.
+    now += 1;
+    const closed = await recordSession(20);
+    await env.services.sessions.closeSession(closed, 'COMPLETED');
+    await sync.syncNow();
+    expect(sync.haltedBy).toMatchObject({ code: 'STORAGE_AUTH_FAILED' });
+    expect(statuses.filter((status) => status.sessionId === running).at(-1)).toMatchObject({ state: 'auth_failed', retryInMs: null });
+    expect(sync.statusOf(running)).toMatchObject({ state: 'auth_failed', retryInMs: null });
   });
 
   it('tries a session refused while it ran at once when it has closed since, whatever its backoff', async () => {
@@ -414,15 +442,25 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const refusing: SyncObjectStore = {
       ...delegateTo(store),
       put: async (key, body, options) => {
-        if (refuseChunks && key.includes('/chunks/')) throw new AppError('STORAGE_FAILED', 'the server does not know this session', { transient: false });
+        if (refuseChunks) throw new AppError('STORAGE_FAILED', 'the server does not know this session', { transient: false });
         return store.put(key, body, options);
       },
     };
     const sync = engine({}, refusing);
-    await sync.syncNow();
+    // Refused pass after pass while it runs, its backoff grows.
+    for (let pass = 0; pass < 4; pass++) {
+      await sync.syncNow();
+      now += 60_000;
+    }
     expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline', retryInMs: expect.any(Number) });
-    refuseChunks = false;
+    expect(statuses.at(-1)!.retryInMs).toBeGreaterThan(FAST.pollIntervalMs!);
     await env.services.sessions.closeSession(id, 'COMPLETED');
+    // Its final upload is tried at once, and refused, waits from the first step again.
+    await sync.syncNow();
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'offline' });
+    expect(statuses.at(-1)!.retryInMs).toBeLessThanOrEqual(FAST.pollIntervalMs!);
+    refuseChunks = false;
+    now += 60_000;
     await sync.syncNow();
     expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
   });
