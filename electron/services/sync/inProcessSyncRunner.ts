@@ -2,7 +2,7 @@ import type { Disposer } from '../../../shared/event';
 import { Emitter } from '../../../shared/event';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
 import { SyncEngine, type SyncEngineDeps } from './syncEngine';
-import type { SyncRunner } from './syncRunner';
+import type { SyncRunner, SyncStall } from './syncRunner';
 
 /** Runs the engine on the calling thread; for tests, and for tools that sync one database and exit. */
 export class InProcessSyncRunner implements SyncRunner {
@@ -25,7 +25,7 @@ export class InProcessSyncRunner implements SyncRunner {
     return this.statuses.event(listener);
   }
 
-  stalledBecause(): string | null {
+  stall(): SyncStall | null {
     return null;
   }
 

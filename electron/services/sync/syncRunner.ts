@@ -13,5 +13,13 @@ export interface SyncRunner {
   /** Waits for the passes in progress or asked for, and stops. */
   stop(): Promise<void>;
   /** Why no engine runs at the moment (its worker crashed and restarts, or gave up), or null while one does. */
-  stalledBecause(): string | null;
+  stall(): SyncStall | null;
+}
+
+/** Why a runner has no engine running, and when it will have one again. */
+export interface SyncStall {
+  /** What the sessions are told. */
+  reason: string;
+  /** Time until the worker restarts; null when it will not (it gave up until the app restarts). */
+  retryInMs: number | null;
 }

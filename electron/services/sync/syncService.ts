@@ -59,8 +59,10 @@ export class SyncService {
     if (known) return known;
     const pending = this.deps.runner ? session.lastSeq : 0;
     // A session the engine has not reported on while no engine runs is not syncing either.
-    const stalled = session.syncState === 'SYNCED' ? null : (this.deps.runner?.stalledBecause() ?? null);
-    if (stalled) return { sessionId, state: 'offline', objectsUploaded: 0, objectsTotal: 0, bytesUploaded: 0, pendingEvents: pending, retryInMs: null, syncedAt: null, message: stalled };
+    const stall = session.syncState === 'SYNCED' ? null : (this.deps.runner?.stall() ?? null);
+    if (stall) {
+      return { sessionId, state: 'offline', objectsUploaded: 0, objectsTotal: 0, bytesUploaded: 0, pendingEvents: pending, retryInMs: stall.retryInMs, syncedAt: null, message: stall.reason };
+    }
     return {
       sessionId,
       state: this.deps.runner ? (session.syncState === 'SYNCED' ? 'synced' : 'syncing') : 'local_only',

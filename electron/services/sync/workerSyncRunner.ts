@@ -3,7 +3,7 @@ import { ExponentialBackoff, halfJitterGenerator, type IBackoff } from 'cockatie
 import { AppError } from '../../../shared/errors';
 import { Emitter, type Disposer } from '../../../shared/event';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
-import type { SyncRunner } from './syncRunner';
+import type { SyncRunner, SyncStall } from './syncRunner';
 import type { FromSyncWorker, SyncWorkerData, ToSyncWorker } from './syncWorkerProtocol';
 
 /** Where the worker's code is: the built file in the app, or the TypeScript source under tsx. */
@@ -75,8 +75,8 @@ export class WorkerSyncRunner implements SyncRunner {
   private current: { worker: Worker; ended: Promise<void> } | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
-  /** Set while no worker runs after a crash: what the sessions are told. */
-  private stalled: string | null = null;
+  /** Set while no worker runs after a crash: what the sessions are told, and when the restart is due (null: none is). */
+  private stalled: { reason: string; restartAt: number | null } | null = null;
 
   constructor(
     private readonly data: SyncWorkerData,
@@ -99,8 +99,10 @@ export class WorkerSyncRunner implements SyncRunner {
     return this.statuses.event(listener);
   }
 
-  stalledBecause(): string | null {
-    return this.stalled;
+  stall(): SyncStall | null {
+    if (!this.stalled) return null;
+    const { reason, restartAt } = this.stalled;
+    return { reason, retryInMs: restartAt === null ? null : Math.max(0, restartAt - Date.now()) };
   }
 
   async stop(): Promise<void> {
@@ -175,7 +177,7 @@ export class WorkerSyncRunner implements SyncRunner {
 
   /** Says `offline` for every session the dead worker was still moving; synced ones and configuration problems stand as they are. */
   private markStalled(message: string, retryInMs: number | null): void {
-    this.stalled = message;
+    this.stalled = { reason: message, restartAt: retryInMs === null ? null : Date.now() + retryInMs };
     for (const status of [...this.lastStatus.values()]) {
       if (status.state !== 'syncing' && status.state !== 'offline') continue;
       this.report({ ...status, state: 'offline', retryInMs, message });

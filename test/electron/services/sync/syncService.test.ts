@@ -11,7 +11,7 @@ import { createIpcClient } from '../../../../shared/ipc/client';
 import { ipcContract } from '../../../../shared/ipc/contract';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
-import type { SyncRunner } from '../../../../electron/services/sync/syncRunner';
+import type { SyncRunner, SyncStall } from '../../../../electron/services/sync/syncRunner';
 import { SyncService } from '../../../../electron/services/sync/syncService';
 import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
@@ -99,11 +99,11 @@ describe('sync, as the app wires it', () => {
       const id = await recordAndClose(services, 3);
       const reason = 'Sync paused: its worker crashed (boom) and restarts shortly.';
       // The runner's side of a crash is tested with a real worker thread in workerSyncRunner.test.ts.
-      let stalled: string | null = reason;
-      const runner: SyncRunner = { nudge: () => {}, onStatus: () => () => {}, stop: async () => {}, stalledBecause: () => stalled };
+      let stall: SyncStall | null = { reason, retryInMs: 4_000 };
+      const runner: SyncRunner = { nudge: () => {}, onStatus: () => () => {}, stop: async () => {}, stall: () => stall };
       const sync = new SyncService({ db: services.database.db, sessions: services.sessions, replay: services.replay, runner });
-      expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'offline', message: reason, pendingEvents: 6, retryInMs: null });
-      stalled = null;
+      expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'offline', message: reason, pendingEvents: 6, retryInMs: 4_000 });
+      stall = null;
       expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'syncing', message: null });
       await sync.dispose();
     });

@@ -55,7 +55,7 @@ describe('WorkerSyncRunner, when its worker thread crashes', () => {
     expect(statuses.map((status) => [status.state, status.objectsUploaded])).toEqual([['syncing', 1], ['offline', 1], ['syncing', 2]]);
     expect(statuses[1]).toMatchObject({ sessionId: SESSION, retryInMs: expect.any(Number), message: expect.stringContaining('crash on start 1') });
     expect(resumed.sessionId).toBe(SESSION);
-    expect(runner.stalledBecause()).toBeNull();
+    expect(runner.stall()).toBeNull();
     // The restarted worker is the one nudges and stop reach.
     runner.nudge();
     await waitFor(() => (statuses.length > 3 ? true : undefined), 'an answer to the nudge');
@@ -75,13 +75,20 @@ describe('WorkerSyncRunner, when its worker thread crashes', () => {
     expect(starts()).toBe(3);
     expect(statuses.at(-1)).toMatchObject({ state: 'offline', retryInMs: null, message: expect.stringContaining('restart the app') });
     // Sessions it never reported on are told the same (SyncService asks for the reason).
-    expect(runner.stalledBecause()).toContain('restart the app');
+    expect(runner.stall()).toEqual({ reason: expect.stringContaining('restart the app'), retryInMs: null });
   });
 
   it('never restarts once stop() was called, even with a restart already scheduled', async () => {
     // The restart is due 750-1,500 ms after the crash (half jitter): stop() must not wait for it.
     const { runner, errors, starts } = crashingRunner(Infinity, { initialDelayMs: 1_500, maxDelayMs: 1_500, maxRestarts: 5 });
     await waitFor(() => errors[0], 'the first crash');
+    // Meanwhile it says why no worker runs, counting down to the restart.
+    const stall = runner.stall();
+    expect(stall).toEqual({ reason: expect.stringContaining('restarts shortly'), retryInMs: expect.any(Number) });
+    expect(stall!.retryInMs).toBeGreaterThan(0);
+    expect(stall!.retryInMs).toBeLessThanOrEqual(1_500);
+    await sleep(50);
+    expect(runner.stall()!.retryInMs).toBeLessThan(stall!.retryInMs!);
     const stopping = Date.now();
     await runner.stop();
     expect(Date.now() - stopping).toBeLessThan(600);
