@@ -21,8 +21,11 @@ export type FaultMode =
   | { kind: 'flaky'; failureRate: number; failures?: readonly FaultKind[]; latencyMs?: number }
   /** Every connection fails: reset on accept, or refused because nothing listens on the port. */
   | { kind: 'outage'; how?: 'reset' | 'refuse' }
-  /** Answer every request with this canned response, forwarding nothing (e.g. S3's 403 InvalidAccessKeyId). */
-  | { kind: 'respond'; status: number; body?: string; headers?: Record<string, string> };
+  /**
+   * Answer every request with this canned response, forwarding nothing (e.g. S3's 403
+   * InvalidAccessKeyId); with `only`, just the requests it picks, forwarding the rest.
+   */
+  | { kind: 'respond'; status: number; body?: string; headers?: Record<string, string>; only?: (request: { method: string; url: string }) => boolean };
 
 /** Counters since start (or `resetStats`). */
 export interface FaultProxyStats {
@@ -134,6 +137,10 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
       return;
     }
     if (current.kind === 'respond') {
+      if (current.only && !current.only(entry)) {
+        forward(req, res, false);
+        return;
+      }
       entry.outcome = 'responded';
       stats.responded += 1;
       respond(req, res, current.status, current.body ?? '', current.headers ?? {});

@@ -176,10 +176,13 @@ export class S3ObjectStore implements ObjectStore {
       );
       const failed = result.Errors?.[0];
       if (failed) {
-        throw new AppError('STORAGE_FAILED', `Storage did not delete ${JSON.stringify(failed.Key)} (${failed.Code ?? 'no code'}: ${failed.Message ?? 'no message'}), nor ${result.Errors!.length - 1} other(s).`, {
-          transient: true,
-          key: failed.Key,
+        // S3 answers 200 and names each key it refused: classified by that key's code as a whole request's would be
+        // (AccessDenied to keys without s3:DeleteObject is not worth retrying; InternalError or SlowDown is).
+        const others = result.Errors!.length - 1;
+        const keyError = Object.assign(new Error(`${failed.Message ?? 'no message'}${others > 0 ? `; ${others} other key(s) not deleted either` : ''}`), {
+          name: failed.Code ?? 'Error',
         });
+        throw storageErrorFrom(keyError, { operation: 'delete', bucket: this.bucket, key: failed.Key ?? batch[0]! });
       }
     }
   }

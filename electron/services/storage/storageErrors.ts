@@ -36,6 +36,9 @@ const AUTH_CODES = new Set([
   'Unauthorized',
 ]);
 
+/** Of those, the codes for an operation the credentials are good for but not allowed (a policy without that permission). */
+const PERMISSION_CODES = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden']);
+
 /**
  * S3 error codes worth retrying. RequestTimeTooSkewed is here because the SDK corrects its
  * clock offset from the response's Date header, so the next attempt is signed right.
@@ -155,4 +158,16 @@ export function storageNotConfigured(settings: { bucket?: string; accessKeyId?: 
     `Cloud storage is not configured: set ${list} (and AWS_REGION; AWS_S3_ENDPOINT and AWS_S3_FORCE_PATH_STYLE=true for an S3-compatible server). Recordings stay on this machine meanwhile.${serverNote}`,
     { missing },
   );
+}
+
+/**
+ * True when storage refused an operation these credentials may not perform (keys allowed to
+ * write but not to read, list or delete), as against credentials it rejects outright (an
+ * unknown or expired key, a bad signature), which no operation gets past. A 403 without a
+ * body (every HEAD) counts as the former.
+ */
+export function isPermissionRefusal(error: unknown): boolean {
+  if (!isAppError(error) || error.code !== 'STORAGE_AUTH_FAILED') return false;
+  const { awsCode } = (error.details ?? {}) as Partial<StorageErrorDetails>;
+  return awsCode === undefined || PERMISSION_CODES.has(awsCode);
 }

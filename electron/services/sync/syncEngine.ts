@@ -32,6 +32,7 @@ import type { SqliteDatabase } from '../db/sqlite';
 import type { Statement } from 'better-sqlite3';
 import type { SessionRow } from '../recording/sessionStore';
 import type { ObjectStore, PutOptions, StoredObjectInfo } from '../storage/objectStore';
+import { isPermissionRefusal } from '../storage/storageErrors';
 import { MANIFEST_METADATA_NAME, manifestFromRecordingObject, withEmbeddedManifest } from '../storage/manifestMetadata';
 import { encodeRecording } from '../storage/recordingCodec';
 import { recordingObjectMetadata } from '../storage/s3StorageService';
@@ -125,12 +126,12 @@ function isDigestMismatch(error: unknown): boolean {
   return details?.digestMismatch === true || details?.awsCode === 'XAmzContentSHA256Mismatch' || details?.awsCode === 'BadDigest';
 }
 
-/** `request`'s answer, or null when storage refuses these credentials the operation (STORAGE_AUTH_FAILED). */
+/** `request`'s answer, or null when the keys are not allowed the operation (`isPermissionRefusal`); credentials refused outright still throw. */
 async function refusedAsNull<T>(request: Promise<T>): Promise<T | null> {
   try {
     return await request;
   } catch (error) {
-    if (isAppError(error) && error.code === 'STORAGE_AUTH_FAILED') return null;
+    if (isPermissionRefusal(error)) return null;
     throw error;
   }
 }
@@ -528,7 +529,7 @@ export class SyncEngine {
         held = await this.policy.execute(() => store.head(key));
       } catch (error) {
         // Keys that may write but not read (a PutObject-only policy): the PUT's checked answer is all there is.
-        if (isAppError(error) && error.code === 'STORAGE_AUTH_FAILED') return etag;
+        if (isPermissionRefusal(error)) return etag;
         throw error;
       }
       const difference = differenceFromPut(held, recording, etag, manifest);

@@ -103,6 +103,15 @@ describe('the fault proxy (test helper)', () => {
     expect(received).toStrictEqual([]);
   });
 
+  it('answers only the requests `only` picks with the canned response, and forwards the rest', async () => {
+    const proxy = await start(1);
+    await proxy.setMode({ kind: 'respond', status: 403, body: 'denied', only: (request) => request.url.startsWith('/secret') });
+    expect(await send(proxy.endpoint, '/secret')).toStrictEqual({ status: 403, body: 'denied' });
+    expect(await send(proxy.endpoint, '/open')).toStrictEqual({ status: 200, body: 'ok /open' });
+    expect(received).toStrictEqual(['GET /open']);
+    expect(proxy.log.map((entry) => entry.outcome)).toStrictEqual(['responded', 'forwarded']);
+  });
+
   it('only ever targets 127.0.0.1', async () => {
     for (const bad of ['http://localhost:9000', 'http://10.0.0.1:9000', 'https://127.0.0.1:9000', 'http://s3.amazonaws.com', 'http://127.0.0.1']) {
       await expect(startFaultProxy({ target: bad })).rejects.toThrow('127.0.0.1');

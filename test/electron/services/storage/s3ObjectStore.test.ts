@@ -8,10 +8,12 @@ import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore, s3ClientConfig, s3StoreOptionsFrom } from '../../../../electron/services/storage/s3ObjectStore';
+import { isPermissionRefusal } from '../../../../electron/services/storage/storageErrors';
+import { AppError } from '../../../../shared/errors';
 import { startFaultProxy, type FaultProxy } from '../../../helpers/faultProxy';
 import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
 import { rejectionOf } from '../../../helpers/tempServices';
-import { INVALID_ACCESS_KEY_XML, storeOn } from './storageFixtures';
+import { INVALID_ACCESS_KEY_XML, deleteObjectsRefusedXml, isDeleteObjectsRequest, storeOn } from './storageFixtures';
 
 /**
  * s3rver in a child process with OpenSSL's legacy provider, the only way its paginated
@@ -177,6 +179,37 @@ describe('S3ObjectStore against s3rver, directly and through the fault proxy', (
     for (const attempt of [() => put(store, 'sessions/a/x'), () => store.get('sessions/a/x'), () => store.head('sessions/a/x'), () => store.list('sessions/a/'), () => store.delete('sessions/a/x')]) {
       expect(await rejectionOf(attempt())).toMatchObject({ code: 'STORAGE_AUTH_FAILED', details: expect.objectContaining({ transient: false, status: 403 }) });
     }
+  });
+
+  it('maps keys a DeleteObjects answered 200 but refused by their own codes: AccessDenied is not retried, InternalError is', async () => {
+    const store = track(storeOn(s3, { endpoint: proxy.endpoint }));
+    const keys = ['sessions/a/chunks/1', 'sessions/a/chunks/2'];
+    for (const key of keys) await put(store, key);
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml('AccessDenied', keys), only: isDeleteObjectsRequest });
+    const denied = await rejectionOf(store.deleteMany(keys));
+    expect(denied).toMatchObject({
+      code: 'STORAGE_AUTH_FAILED',
+      message: expect.stringContaining('"sessions/a/chunks/1"'),
+      details: expect.objectContaining({ operation: 'delete', transient: false, awsCode: 'AccessDenied', key: 'sessions/a/chunks/1' }),
+    });
+    expect(denied.message).toContain('1 other key(s) not deleted either');
+    expect(isPermissionRefusal(denied)).toBe(true);
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml('InternalError', keys.slice(1)), only: isDeleteObjectsRequest });
+    expect(await rejectionOf(store.deleteMany(keys))).toMatchObject({ code: 'STORAGE_UNAVAILABLE', details: expect.objectContaining({ transient: true, key: 'sessions/a/chunks/2' }) });
+    // Only the DeleteObjects requests were answered by the proxy: the keys are still there.
+    expect(proxy.stats.responded).toBe(2);
+    expect((await store.list('sessions/a/')).map((object) => object.key)).toEqual(keys);
+  });
+
+  it('tells a refused permission (keys allowed to write, not to list or delete) from credentials refused outright', async () => {
+    const store = track(storeOn(s3, { endpoint: proxy.endpoint }));
+    await proxy.setMode({ kind: 'respond', status: 403, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' });
+    expect(isPermissionRefusal(await rejectionOf(store.list('sessions/a/')))).toBe(true);
+    // A HEAD's 403 has no body to say which: taken as the permission, since a PUT with these keys has just succeeded.
+    expect(isPermissionRefusal(await rejectionOf(store.head('sessions/a/x')))).toBe(true);
+    await proxy.setMode({ kind: 'respond', status: 403, body: INVALID_ACCESS_KEY_XML });
+    expect(isPermissionRefusal(await rejectionOf(store.list('sessions/a/')))).toBe(false);
+    expect(isPermissionRefusal(new AppError('STORAGE_UNAVAILABLE', 'down', { transient: true }))).toBe(false);
   });
 
   it('maps a missing bucket to STORAGE_BUCKET_MISSING, even for a HEAD, whose 404 has no body', async () => {

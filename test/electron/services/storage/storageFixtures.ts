@@ -34,6 +34,18 @@ export async function recordRealisticSession(
 }
 
 
+/**
+ * S3's answer (HTTP 200) to a DeleteObjects whose keys it refused with `code`: the request
+ * succeeds, each refused key is named in the body (to keys without s3:DeleteObject, AccessDenied).
+ */
+export function deleteObjectsRefusedXml(code: string, keys: readonly string[]): string {
+  const errors = keys.map((key) => `<Error><Key>${key}</Key><Code>${code}</Code><Message>Refused: ${code}</Message></Error>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${errors}</DeleteResult>`;
+}
+
+/** Picks a DeleteObjects request (POST ?delete) out of what the fault proxy sees. */
+export const isDeleteObjectsRequest = (request: { method: string; url: string }): boolean => request.method === 'POST' && /[?&]delete(=|&|$)/.test(request.url);
+
 /** S3's answer to an unknown access key id, byte for byte as AWS sends it (RequestId shortened). */
 export const INVALID_ACCESS_KEY_XML =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message><AWSAccessKeyId>AKIAWRONG</AWSAccessKeyId><RequestId>4442587FB7D0A2F9</RequestId></Error>';

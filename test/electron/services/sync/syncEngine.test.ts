@@ -8,9 +8,11 @@ import { AppError } from '../../../../shared/errors';
 import { MANIFEST_METADATA_NAME, manifestFromRecordingObject } from '../../../../electron/services/storage/manifestMetadata';
 import { SEGMENTED_RECORDING_CODEC, SEGMENTED_RECORDING_CODEC_V1, manifestKey, recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
+import { startFaultProxy } from '../../../helpers/faultProxy';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { tempServices } from '../../../helpers/tempServices';
+import { deleteObjectsRefusedXml, isDeleteObjectsRequest } from '../storage/storageFixtures';
 
 /** A SyncObjectStore that passes every call to `store`, to override one method of. */
 function delegateTo(store: S3ObjectStore): SyncObjectStore {
@@ -395,7 +397,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
   it('takes the checked answer to the PUT as it stands when the keys may write but not read, and does not ask to list on every pass', async () => {
     const id = await recordSession(230);
     await env.services.sessions.closeSession(id, 'COMPLETED');
-    const refused = (operation: string) => new AppError('STORAGE_AUTH_FAILED', `Access Denied (HTTP 403) for a ${operation}`, { transient: false, status: 403 });
+    const refused = (operation: string) => new AppError('STORAGE_AUTH_FAILED', `Access Denied (HTTP 403) for a ${operation}`, { transient: false, status: 403, awsCode: 'AccessDenied' });
     const asked: string[] = [];
     const writeOnly: SyncObjectStore = {
       ...delegateTo(store),
@@ -412,6 +414,62 @@ describe('SyncEngine against a real S3-compatible server', () => {
     expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
     await sync.syncNow();
     expect(asked).toEqual(['head', 'list']);
+  });
+
+  it('asks once and notes the clean-up done when the keys may list but not delete: S3 names the refused keys in a 200 answer', async () => {
+    const proxy = await startFaultProxy({ target: s3.endpoint });
+    const viaProxy = storeOn(s3, { endpoint: proxy.endpoint });
+    try {
+      const id = await recordSession(230);
+      const sync = engine({}, viaProxy);
+      await sync.syncNow();
+      const { prefix } = await stored(id);
+      const chunks = (await store.list(prefix)).map((object) => object.key);
+      expect(chunks.length).toBeGreaterThan(0);
+      await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml('AccessDenied', chunks), only: isDeleteObjectsRequest });
+      const running = await recordSession(230);
+      await env.services.sessions.closeSession(id, 'COMPLETED');
+      await sync.syncNow();
+      expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+      // One DeleteObjects, not retried: a refusal is not a failing store, so the breaker stays shut and the running session goes on.
+      expect(proxy.log.filter(isDeleteObjectsRequest)).toHaveLength(1);
+      expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
+      expect(sync.statusOf(running)).toMatchObject({ state: 'syncing' });
+      expect(sync.haltedBy).toBeNull();
+      await sync.syncNow();
+      expect(proxy.log.filter(isDeleteObjectsRequest)).toHaveLength(1);
+      // What it could not remove stays, for the bucket's lifecycle rules.
+      expect((await store.list(prefix)).map((object) => object.key)).toEqual(expect.arrayContaining(chunks));
+    } finally {
+      viaProxy.dispose();
+      await proxy.close();
+    }
+  });
+
+  it('leaves the clean-up for a later pass when the credentials themselves are refused during it, rather than noting it done', async () => {
+    const id = await recordSession(230);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    let expired = true;
+    const lists: string[] = [];
+    const expiring: SyncObjectStore = {
+      ...delegateTo(store),
+      list: async (prefix) => {
+        lists.push(prefix);
+        if (expired) throw new AppError('STORAGE_AUTH_FAILED', 'ExpiredToken: The provided token has expired.', { transient: false, status: 400, awsCode: 'ExpiredToken' });
+        return store.list(prefix);
+      },
+    };
+    const sync = engine({}, expiring);
+    await sync.syncNow();
+    expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
+    expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBeNull();
+    const listedWhileExpired = lists.length;
+    expired = false;
+    await sync.syncNow();
+    expect(lists.length).toBeGreaterThan(listedWhileExpired);
+    expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
+    const { prefix } = await stored(id);
+    expect((await store.list(prefix)).map((object) => object.key)).toEqual([recordingKey(prefix), manifestKey(prefix)].sort());
   });
 
   it('gives no countdown while halted, even to a session that was waiting on its own backoff', async () => {
