@@ -1,4 +1,5 @@
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
+import { formatBytes } from './formatBytes';
 
 /** How a sync status reads to the candidate. */
 export interface SyncStatusView {
@@ -9,7 +10,7 @@ export interface SyncStatusView {
   detail: string | null;
 }
 
-/** The indicator's words for each state: local only, offline with pending, syncing n of m, synced. */
+/** The indicator's words for each state: local only, offline with pending, syncing n of m with bytes, auth failed or bucket missing, synced. */
 export function describeSyncStatus(status: SyncStatus | null): SyncStatusView {
   if (!status) return { label: 'Checking sync…', progress: null, tone: 'neutral', detail: null };
   switch (status.state) {
@@ -21,18 +22,30 @@ export function describeSyncStatus(status: SyncStatus | null): SyncStatusView {
     }
     case 'syncing': {
       const total = Math.max(status.objectsTotal, status.objectsUploaded);
+      const waiting = status.pendingEvents > 0 ? ` ${status.pendingEvents} events waiting to upload.` : '';
       return {
         label: `Syncing ${status.objectsUploaded} of ${total}`,
         progress: total === 0 ? 0 : status.objectsUploaded / total,
         tone: 'busy',
-        detail: status.pendingEvents > 0 ? `${status.pendingEvents} events waiting to upload.` : null,
+        detail: `${formatBytes(status.bytesUploaded)} uploaded.${waiting}`,
       };
     }
     case 'synced':
       return { label: 'Synced', progress: 1, tone: 'ok', detail: status.syncedAt ? `Uploaded at ${new Date(status.syncedAt).toLocaleTimeString()}.` : null };
     case 'auth_failed':
+      return {
+        label: 'Sync stopped · auth failed',
+        progress: null,
+        tone: 'warning',
+        detail: status.message ?? 'Cloud storage refused the credentials; the recording is safe on this computer.',
+      };
     case 'bucket_missing':
-      return { label: 'Sync stopped', progress: null, tone: 'warning', detail: status.message ?? 'Cloud storage refused the upload; the recording is safe on this computer.' };
+      return {
+        label: 'Sync stopped · bucket missing',
+        progress: null,
+        tone: 'warning',
+        detail: status.message ?? 'The storage bucket does not exist; the recording is safe on this computer.',
+      };
   }
 }
 
