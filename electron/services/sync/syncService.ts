@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../../shared/errors';
 import { Emitter, type Disposer, type Event } from '../../../shared/event';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
@@ -76,7 +76,7 @@ export class SyncService {
     };
   }
 
-  /** Writes the whole session, as the consolidated recording's gzip, to `path`. */
+  /** Writes the whole session, as the consolidated recording's gzip, to `path`, whole or not at all. */
   async exportSession(sessionId: string, path: string): Promise<SessionExport> {
     const session = await this.deps.sessions.getSession(sessionId);
     this.deps.sessions.flush();
@@ -87,10 +87,15 @@ export class SyncService {
       metadata: { candidateId: session.candidateId, startedAt: session.startedAt, status: session.status, headHash: events.at(-1)?.hash ?? '' },
       events,
     });
+    // Written beside the target, then renamed over it: a stick pulled or a crash mid-write
+    // leaves the earlier file (or none), never half a recording under the name handed over.
+    const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
     try {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, encoded.bytes);
+      writeFileSync(partial, encoded.bytes, { flush: true });
+      renameSync(partial, path);
     } catch (error) {
+      rmSync(partial, { force: true });
       throw new AppError('EXPORT_FAILED', `Could not write ${path}: ${(error as Error).message}`, { path });
     }
     return { path, bytes: encoded.bytes.length, eventCount: events.length, sha256: encoded.sha256 };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHost } from '../../../../electron/ipc/handlers';
@@ -69,6 +69,23 @@ describe('sync, as the app wires it', () => {
       expect(written).toMatchObject({ path, eventCount: 23 });
       expect(body.events).toEqual(services.replay.getEvents(id));
       expect(body.metadata).toMatchObject({ candidateId: 'cand_usb', status: 'COMPLETED' });
+    });
+
+    it('writes an export whole or not at all: an earlier file is replaced at once, and a failed export leaves no partial file', async () => {
+      services = createServices(configForDataDir(join(temp.dir, 'export-whole')));
+      const first = await recordAndClose(services, 5);
+      const second = await recordAndClose(services, 9);
+      const folder = join(temp.dir, 'usb-whole');
+      const path = join(folder, 'session.json.gz');
+      await services.sync.exportSession(first, path);
+      await services.sync.exportSession(second, path);
+      expect(decodeRecording(new Uint8Array(readFileSync(path)), path).events).toEqual(services.replay.getEvents(second));
+      // A folder where the file should go: the rename fails, and nothing is left behind.
+      const blocked = join(folder, 'taken.json.gz');
+      mkdirSync(join(blocked, 'inside'), { recursive: true });
+      await expect(services.sync.exportSession(first, blocked)).rejects.toMatchObject({ code: 'EXPORT_FAILED', message: expect.stringContaining(blocked) });
+      expect(readdirSync(folder).sort()).toEqual(['session.json.gz', 'taken.json.gz']);
+      expect(readdirSync(blocked)).toEqual(['inside']);
     });
 
     it('offers export and status over the IPC contract, and lets the person cancel', async () => {
