@@ -32,11 +32,16 @@ export interface S3StorageDeps {
   now?: () => number;
 }
 
-/** What `uploadSessionRecording` resolves with: the seed's sizes, plus what identifies the stored bytes. */
+/**
+ * What `uploadSessionRecording` resolves with: the seed's sizes, plus what identifies the
+ * stored bytes. When the stored recording already held the same events and was kept, these
+ * describe it as stored, in its codec (as `getStorageStats` does).
+ */
 export interface UploadResult {
   key: string;
-  /** Bytes of the JSON before compression. */
+  /** Bytes before compression: the JSON's for the seed's gzip; for sync's segmented codec, its header and raw segments'. */
   size: number;
+  /** Bytes stored. */
   compressedSize: number;
   /** size / compressedSize. */
   compressionRatio: number;
@@ -172,9 +177,13 @@ export class S3StorageService {
    * one covers it. `events` must be the whole session as recorded: seqs 1, 2, 3... with no gap
    * (else VALIDATION_FAILED). A stored recording (this upload's or sync's) with more events,
    * or another hash at its last seq, is never replaced: RECORDING_CONFLICT naming the key and
-   * both seq ranges, and nothing is written. Uploading the same events again, or more of them,
-   * succeeds. `metadata.candidateId`, when given, must be the session's candidate; `duration`
-   * (seconds) defaults to the span of the events.
+   * both seq ranges, and nothing is written. More events than stored (extending it) replace it.
+   * The same events again (a stored recording of this session holding seqs 1..n with the same
+   * head hash, whichever codec and writer stored it) write nothing: the stored recording is
+   * kept as it is, with its metadata (a new `duration` is not applied), so it still matches the
+   * manifest and sync_objects sync recorded for it, and the result describes it as stored
+   * (key, sizes in its codec, sha256, ETag). `metadata.candidateId`, when given, must be the
+   * session's candidate; `duration` (seconds) defaults to the span of the events.
    */
   async uploadSessionRecording(sessionId: string, events: RecordedEvent[], metadata: Record<string, string | number | boolean> = {}): Promise<UploadResult> {
     parseOrThrow(SessionIdSchema, sessionId, 'session id');
@@ -195,7 +204,13 @@ export class S3StorageService {
     // between the two is not seen; closing that needs a conditional PUT (If-Match), which
     // ObjectStore does not offer.
     const stored = await this.deps.store.head(key);
-    if (stored) checkCovers(sessionId, key, stored, list);
+    if (stored) {
+      checkCovers(sessionId, key, stored, list);
+      // Already stored: a PUT would only re-encode the same events, and replacing sync's
+      // recording would leave its manifest.json and sync_objects naming bytes no longer there.
+      const kept = keptRecording(sessionId, key, stored, list);
+      if (kept) return kept;
+    }
 
     const encoded = await encodeRecordingAsync({ sessionId, metadata: bodyMetadata, events: list });
     const last = list.at(-1);
@@ -401,6 +416,36 @@ function checkCovers(sessionId: string, key: string, stored: StoredObjectInfo, e
       `it holds ${describeExtent(existing)} whose seq ${existing.lastSeq} has hash ${existing.headHash}, and the upload's seq ${existing.lastSeq} has hash ${atStoredHead.hash}: the upload (${describeExtent(upload)}) is another recording, not an extension of it`,
     );
   }
+}
+
+/** What a recording's metadata says of the bytes stored, as an UploadResult reports them. */
+const StoredBytesMetadataSchema = z.object({
+  sessionid: z.string(),
+  firstseq: Count,
+  eventcount: Count,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: Count,
+});
+
+/**
+ * The result describing the stored recording, from its HEAD alone, when it holds exactly
+ * `events` (already checked to be seqs 1..n): this session's seqs 1..n, with the same head
+ * hash. Null when it does not, or its metadata does not say so (nor its sha256 and size):
+ * then the upload goes ahead as it would replace any recording it covers.
+ */
+function keptRecording(sessionId: string, key: string, stored: StoredObjectInfo, events: readonly RecordedEvent[]): UploadResult | null {
+  const last = events.at(-1);
+  const extent = storedExtentOf(stored);
+  const fields = StoredBytesMetadataSchema.safeParse(stored.metadata);
+  if (!last || !extent || !fields.success) return null;
+  const { sessionid, firstseq, eventcount, sha256, size } = fields.data;
+  const same = sessionid === sessionId && firstseq === 1 && eventcount === events.length && extent.lastSeq === last.seq && extent.headHash === last.hash;
+  if (!same) return null;
+  // `size` is what the writer recorded as the bytes before compression, in the stored codec
+  // (the JSON's for gzip, the segments' for sync's codec: the JSON's size is not known without
+  // downloading); the stored bytes are the HEAD's length, as getStorageStats reports them.
+  const compressedSize = stored.size;
+  return { key, size, compressedSize, compressionRatio: compressedSize === 0 ? 0 : size / compressedSize, sha256, etag: stored.etag };
 }
 
 /** Whole seconds from the first event to the last, as the seed's `duration` string. */

@@ -8,7 +8,7 @@ import { manifestFromRecordingObject, objectMetadataBytes, MAX_OBJECT_METADATA_B
 import { MAX_CALLER_METADATA_BYTES, MAX_PRESIGN_SECONDS, S3StorageService, recordingObjectMetadata } from '../../../../electron/services/storage/s3StorageService';
 import { SyncEngine } from '../../../../electron/services/sync/syncEngine';
 import type { RecordedEvent } from '../../../../shared/recording/eventTypes';
-import { RECORDING_CODEC } from '../../../../shared/storage/recordingObjects';
+import { RECORDING_CODEC, SEGMENTED_RECORDING_CODEC, manifestKey, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import { startFaultProxy, type FaultProxy } from '../../../helpers/faultProxy';
 import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
 import { rejectionOf, tempServices } from '../../../helpers/tempServices';
@@ -245,6 +245,57 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       expect(error.message).toContain(`${events.length} events`);
       expect((await store.head(key))!.metadata.sha256).toBe(synced.metadata.sha256);
       expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+    });
+
+    it('keeps the recording sync stored when given the same events: no PUT, the bytes still match manifest.json and sync_objects, and it answers the stored stats', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const store = track(storeOn(s3));
+      const engineDb = openSqlite(app.config.databasePath);
+      try {
+        await new SyncEngine({ db: engineDb, store, now: () => clock.now }).syncNow();
+        const { key } = await storageOver(store).getStorageStats(sessionId);
+        const synced = (await store.get(key))!;
+        expect(synced.info.metadata.codec).toBe(SEGMENTED_RECORDING_CODEC);
+        const manifestAt = manifestKey(key.slice(0, -'recording'.length));
+        const manifestOf = async () => JSON.parse(new TextDecoder().decode((await store.get(manifestAt))!.body)) as RecordingManifest;
+        const row = () => engineDb.prepare<[string, string], { sha256: string; etag: string | null }>('SELECT sha256, etag FROM sync_objects WHERE session_id = ? AND key = ?').get(sessionId, key)!;
+        expect((await manifestOf()).objects[0]).toMatchObject({ key, sha256: sha256Hex(synced.body), codec: SEGMENTED_RECORDING_CODEC });
+        expect(row().sha256).toBe(sha256Hex(synced.body));
+
+        const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
+        proxy.resetStats();
+        clock.now += 60_000;
+        const uploaded = await storage.uploadSessionRecording(sessionId, events, { candidateId: 'cand_123', duration: '1800' });
+
+        expect(proxy.log.filter((entry) => entry.method === 'PUT')).toStrictEqual([]);
+        const after = (await store.get(key))!;
+        expect(Buffer.from(after.body).equals(Buffer.from(synced.body))).toBe(true);
+        expect(after.info.etag).toBe(synced.info.etag);
+        expect(after.info.metadata).toStrictEqual(synced.info.metadata);
+        expect((await manifestOf()).objects[0]!.sha256).toBe(sha256Hex(after.body));
+        expect(row()).toStrictEqual({ sha256: sha256Hex(after.body), etag: after.info.etag });
+
+        const size = Number(synced.info.metadata.size);
+        expect(uploaded).toStrictEqual({ key, size, compressedSize: synced.body.byteLength, compressionRatio: size / synced.body.byteLength, sha256: sha256Hex(synced.body), etag: synced.info.etag });
+        const stats = await storage.getStorageStats(sessionId);
+        expect({ size: stats.size, compressedSize: stats.compressedSize, sha256: stats.sha256 }).toStrictEqual({ size: uploaded.size, compressedSize: uploaded.compressedSize, sha256: uploaded.sha256 });
+        expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+      } finally {
+        engineDb.close();
+      }
+    });
+
+    it('puts once when given the same events twice, and answers both calls alike', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
+      proxy.resetStats();
+      const first = await storage.uploadSessionRecording(sessionId, events, {});
+      clock.now += 60_000;
+      const second = await storage.uploadSessionRecording(sessionId, events, {});
+
+      expect(proxy.log.filter((entry) => entry.method === 'PUT').map((entry) => new URL(entry.url, proxy.endpoint).pathname)).toStrictEqual([`/${s3.bucket}/${first.key}`]);
+      expect(second).toStrictEqual(first);
+      expect(await storage.getStorageStats(sessionId)).toMatchObject({ sha256: first.sha256, size: first.size, compressedSize: first.compressedSize, uploadedAt: new Date(clock.now - 60_000).toISOString() });
     });
 
     it('accepts the same events again, but not as many events with another hash at the last seq', async () => {
