@@ -25,7 +25,14 @@ export type FaultMode =
    * Answer every request with this canned response, forwarding nothing (e.g. S3's 403
    * InvalidAccessKeyId); with `only`, just the requests it picks, forwarding the rest.
    */
-  | { kind: 'respond'; status: number; body?: string; headers?: Record<string, string>; only?: (request: { method: string; url: string }) => boolean };
+  | { kind: 'respond'; status: number; body?: string; headers?: Record<string, string>; only?: (request: { method: string; url: string }) => boolean }
+  /**
+   * Hold the requests `only` picks for good, forwarding the rest: a deterministic "this request
+   * is in flight" for a test that kills the client meanwhile. At 'request' the body is read and
+   * goes no further (storage never sees it); at 'response' the server carries it out and its
+   * answer is never passed on (storage holds the write; the client cannot know).
+   */
+  | { kind: 'hold'; stage: 'request' | 'response'; only: (request: { method: string; url: string }) => boolean };
 
 /** Counters since start (or `resetStats`). */
 export interface FaultProxyStats {
@@ -41,7 +48,8 @@ export interface FaultProxyStats {
 export interface FaultProxyLogEntry {
   method: string;
   url: string;
-  outcome: 'forwarded' | FaultKind | 'responded';
+  /** 'held-request' / 'held-response' once held (for the latter, once the server has answered). */
+  outcome: 'forwarded' | FaultKind | 'responded' | 'held-request' | 'held-response';
 }
 
 /** A fault-injecting reverse proxy on 127.0.0.1 in front of a server on 127.0.0.1. */
@@ -53,6 +61,8 @@ export interface FaultProxy {
   /** Every request, in arrival order. */
   readonly log: readonly FaultProxyLogEntry[];
   setMode(mode: FaultMode): Promise<void>;
+  /** Resolves with the first request held (now or later, see the 'hold' mode); fails after `withinMs`. */
+  held(withinMs: number): Promise<FaultProxyLogEntry>;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -98,12 +108,19 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
     socket.resetAndDestroy();
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, resetAfter: boolean, responseHeaders?: Record<string, string>) => {
+  const heldWaiters = new Set<(entry: FaultProxyLogEntry) => void>();
+  const markHeld = (entry: FaultProxyLogEntry, outcome: 'held-request' | 'held-response') => {
+    entry.outcome = outcome;
+    for (const waiter of heldWaiters) waiter(entry);
+  };
+
+  /** After the server answers: pass it on, or (the write done either way) reset the client, or keep the answer from it. */
+  const forward = (req: IncomingMessage, res: ServerResponse, after: 'answer' | 'reset' | (() => void), responseHeaders?: Record<string, string>) => {
     const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      if (resetAfter) {
-        // Let the server finish, then drop the client: the write happened, the client saw a reset.
+      if (after !== 'answer') {
+        // Let the server finish, then drop the client (it saw a reset) or leave it waiting.
         answer.resume();
-        answer.on('end', () => reset(req.socket));
+        answer.on('end', () => (after === 'reset' ? reset(req.socket) : after()));
         return;
       }
       stats.forwarded += 1;
@@ -138,12 +155,22 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
     }
     if (current.kind === 'respond') {
       if (current.only && !current.only(entry)) {
-        forward(req, res, false);
+        forward(req, res, 'answer');
         return;
       }
       entry.outcome = 'responded';
       stats.responded += 1;
       respond(req, res, current.status, current.body ?? '', current.headers ?? {});
+      return;
+    }
+    if (current.kind === 'hold') {
+      if (!current.only(entry)) forward(req, res, 'answer');
+      else if (current.stage === 'response') forward(req, res, () => markHeld(entry, 'held-response'));
+      else {
+        // Read it all, as a server would, so the client has sent it and waits for the answer.
+        req.resume();
+        req.on('end', () => markHeld(entry, 'held-request'));
+      }
       return;
     }
     let fault: FaultKind | null = null;
@@ -161,7 +188,7 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
         respond(req, res, 503, s3ErrorXml('ServiceUnavailable', 'Injected by the fault proxy'), {});
       } else {
         if (fault === 'reset-after-forward') entry.outcome = 'reset-after-forward';
-        forward(req, res, fault === 'reset-after-forward', current.kind === 'pass-through' ? current.responseHeaders : undefined);
+        forward(req, res, fault === 'reset-after-forward' ? 'reset' : 'answer', current.kind === 'pass-through' ? current.responseHeaders : undefined);
       }
     };
     const latency = current.latencyMs ?? 0;
@@ -214,6 +241,22 @@ export async function startFaultProxy(options: { target: string; seed?: number; 
       if (refuse && listening) await unlisten();
       if (!refuse && !listening) await listen();
       if (next.kind === 'outage') for (const socket of sockets) reset(socket);
+    },
+    held(withinMs) {
+      const already = log.find((entry) => entry.outcome === 'held-request' || entry.outcome === 'held-response');
+      if (already) return Promise.resolve(already);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          heldWaiters.delete(waiter);
+          reject(new Error(`no request held within ${withinMs} ms (seen: ${log.map((entry) => `${entry.method} ${entry.url}`).join(', ') || 'none'})`));
+        }, withinMs);
+        const waiter = (entry: FaultProxyLogEntry) => {
+          clearTimeout(timer);
+          heldWaiters.delete(waiter);
+          resolve(entry);
+        };
+        heldWaiters.add(waiter);
+      });
     },
     resetStats() {
       Object.assign(stats, { connections: 0, requests: 0, forwarded: 0, failed503: 0, resets: 0, responded: 0 });

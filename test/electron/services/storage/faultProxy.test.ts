@@ -112,6 +112,25 @@ describe('the fault proxy (test helper)', () => {
     expect(proxy.log.map((entry) => entry.outcome)).toStrictEqual(['responded', 'forwarded']);
   });
 
+  it('holds the requests it is told to, before the server or after it answered, and forwards the rest', async () => {
+    const proxy = await start(1);
+    await proxy.setMode({ kind: 'hold', stage: 'request', only: (request) => request.url === '/never' });
+    const unanswered = send(proxy.endpoint, '/never', 'body');
+    expect(await proxy.held(5_000)).toMatchObject({ method: 'PUT', url: '/never', outcome: 'held-request' });
+    expect(await send(proxy.endpoint, '/open')).toStrictEqual({ status: 200, body: 'ok /open' });
+    expect(received).toStrictEqual(['GET /open']);
+
+    const second = await start(2);
+    await second.setMode({ kind: 'hold', stage: 'response', only: (request) => request.url === '/done' });
+    const unheard = send(second.endpoint, '/done', 'body');
+    expect(await second.held(5_000)).toMatchObject({ url: '/done', outcome: 'held-response' });
+    // The server carried it out; the client is still waiting for the answer.
+    expect(received).toStrictEqual(['GET /open', 'PUT /done']);
+    const pending = Symbol('pending');
+    expect(await Promise.race([unanswered, unheard, new Promise((resolve) => setTimeout(() => resolve(pending), 100))])).toBe(pending);
+    await expect(start(3).then((idle) => idle.held(50))).rejects.toThrow('no request held within 50 ms');
+  });
+
   it('only ever targets 127.0.0.1', async () => {
     for (const bad of ['http://localhost:9000', 'http://10.0.0.1:9000', 'https://127.0.0.1:9000', 'http://s3.amazonaws.com', 'http://127.0.0.1']) {
       await expect(startFaultProxy({ target: bad })).rejects.toThrow('127.0.0.1');

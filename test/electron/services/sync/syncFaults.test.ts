@@ -6,9 +6,10 @@ import { configForDataDir } from '../../../../electron/services/config';
 import { createServices, type Services } from '../../../../electron/services/container';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
+import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import type { EventInput } from '../../../../shared/recording/eventTypes';
-import { sessionPrefix } from '../../../../shared/storage/recordingObjects';
+import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { generateEditorEvents } from '../../../bench/syntheticSession';
 import { startFaultProxy, type FaultProxy, type FaultProxyLogEntry } from '../../../helpers/faultProxy';
@@ -49,6 +50,38 @@ function onceProxySees(proxy: FaultProxy, seen: (entry: FaultProxyLogEntry) => b
     void act();
   }, 1);
   timer.unref();
+}
+
+/**
+ * Resolves with the first match of `pattern` in what `child` prints (now or later); fails if
+ * it exits first or after `withinMs`.
+ */
+function untilPrinted(child: ReturnType<typeof spawn>, output: () => string, pattern: RegExp, withinMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = pattern.exec(output());
+      if (!match) return false;
+      settle();
+      resolve(match);
+      return true;
+    };
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+      settle();
+      reject(new Error(`the app exited (${signal ?? code}) before printing ${pattern}; it printed: ${output()}`));
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`timed out after ${withinMs} ms waiting for the app to print ${pattern}; it printed: ${output()}`));
+    }, withinMs);
+    const settle = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      child.off('exit', exited);
+    };
+    if (check()) return;
+    child.stdout!.on('data', check);
+    child.on('exit', exited);
+  });
 }
 
 const isPut = (entry: FaultProxyLogEntry) => entry.method === 'PUT';
@@ -283,6 +316,83 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       temp.cleanup();
     }
   });
+
+  // The close's request, held in the proxy at `stage` for good: the kill lands while it is in flight.
+  it.each<{ when: string; method: 'PUT' | 'HEAD'; stage: 'request' | 'response'; storedBeforeKill: boolean }>([
+    { when: 'before the PUT reached storage', method: 'PUT', stage: 'request', storedBeforeKill: false },
+    { when: 'after storage stored the PUT, before its answer arrived', method: 'PUT', stage: 'response', storedBeforeKill: true },
+    { when: 'during the HEAD confirming the stored recording', method: 'HEAD', stage: 'request', storedBeforeKill: true },
+  ])(
+    'finishes a close after the app is killed with SIGKILL $when: SYNCED, one recording, the chunks removed',
+    async ({ method, stage, storedBeforeKill }) => {
+      const temp = makeTempDir();
+      let services: Services | null = null;
+      let db: SqliteDatabase | null = null;
+      let child: ReturnType<typeof spawn> | null = null;
+      let holding: FaultProxy | null = null;
+      try {
+        holding = await startFaultProxy({ target: s3.endpoint });
+        await holding.setMode({ kind: 'hold', stage, only: (request) => request.method === method && request.url.split('?')[0]!.endsWith('/recording') });
+        const settings = { ...FAST, chunkIntervalMs: 60_000 };
+        child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), temp.dir, holding.endpoint, s3.bucket, JSON.stringify(settings), 'close'], {
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const killed = child;
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => killed.on('exit', (_code, signal) => resolve(signal)));
+        let output = '';
+        killed.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const sessionId = (await untilPrinted(killed, () => output, /^session (\S+)$/m, 30_000))[1]!;
+        // Chunks of the running session went first (200 editor events and the start: four full chunks).
+        expect((await untilPrinted(killed, () => output, /^shipped (\d+)$/m, 30_000))[1]).toBe('200');
+        const [put, held] = await Promise.all([untilPrinted(killed, () => output, /^recording put (\S+)$/m, 30_000), holding.held(30_000)]);
+        const key = put[1]!;
+        expect(held.url.split('?')[0]!.endsWith(`/${s3.bucket}/${key}`)).toBe(true);
+        expect(held).toMatchObject({ method, outcome: `held-${stage}` });
+        child.kill('SIGKILL');
+        expect(await exited).toBe('SIGKILL');
+        const beforeRestart = await direct.get(key);
+        expect(beforeRestart !== null).toBe(storedBeforeKill);
+
+        // The app restarts: the session is closed, not synced, its chunks noted, its recording not.
+        services = createServices(configForDataDir(temp.dir));
+        db = openSqlite(services.config.databasePath);
+        const session = await services.sessions.getSession(sessionId);
+        expect(session).toMatchObject({ status: 'COMPLETED', lastSeq: 202 });
+        expect(session.syncState).not.toBe('SYNCED');
+        const prefix = sessionPrefix(sessionId, session.startedAt);
+        expect(key).toBe(recordingKey(prefix));
+        const noted = db.prepare<[string], { key: string; kind: string }>('SELECT key, kind FROM sync_objects WHERE session_id = ? ORDER BY key').all(sessionId);
+        expect(noted.map((row) => row.kind)).toEqual(['chunk', 'chunk', 'chunk', 'chunk']);
+        const storedKeys = (await direct.list(prefix)).map((object) => object.key).sort();
+        expect(storedKeys).toEqual([...noted.map((row) => row.key), ...(storedBeforeKill ? [key] : [])].sort());
+
+        await holding.setMode({ kind: 'pass-through' });
+        const restartedAt = holding.log.length;
+        const store = storeOn(s3, { endpoint: holding.endpoint });
+        stores.push(store);
+        const restarted = new SyncEngine({ db, store, settings });
+        engines.push(restarted);
+        await restarted.syncNow();
+        expect(db.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(sessionId)!.sync_state).toBe('SYNCED');
+        // No chunk again: the recording (once; again if storage had it already, to the same key) and the manifest, then the chunks removed.
+        const puts = holding.log.slice(restartedAt).filter((entry) => entry.method === 'PUT');
+        expect(puts.map((entry) => entry.url.split('?')[0]!.slice(entry.url.indexOf(prefix)))).toEqual([key, `${prefix}manifest.json`]);
+        await expectStorageEqualsLocal(services, direct, sessionId);
+        // What storage held from before the kill was already the whole session; the restart's close
+        // (whose tail is encoded afresh, so other bytes) replaced it under the same key.
+        if (beforeRestart) expect(decodeSegmentedRecording(beforeRestart.body, key).events).toEqual(services.replay.getAllEvents(sessionId));
+      } finally {
+        if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        for (const engine of engines.splice(0)) await engine.stop();
+        db?.close();
+        services?.dispose();
+        await holding?.close();
+        temp.cleanup();
+      }
+    },
+    60_000,
+  );
 
   it('stores one object when a chunk is uploaded twice because the answer to the first PUT was lost', async () => {
     const { id } = await sessions().createSession('cand_twice');
