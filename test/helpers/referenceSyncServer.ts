@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { manifestKey, sessionPrefix, type RecordingManifest } from '../../shared/storage/recordingObjects';
 import {
@@ -41,14 +42,22 @@ export interface ReferenceSyncServerLogEntry {
   status: number;
   /** The error code, for a refused request. */
   code?: string;
+  /** What a manifest check answered (before the client compared it with the manifest). */
+  answer?: ManifestResponse;
 }
+
+/** Runs when a manifest check arrives, authorized and parsed, before storage is read. */
+export type ReconcileHook = (manifest: RecordingManifest) => void | Promise<void>;
 
 /**
  * The InterviewLM server's side of shared/sync/syncServerContract.ts, for tests: node:http on
  * 127.0.0.1. It checks the bearer token against the interviews admitted, signs PUT URLs
  * with its own credentials for keys inside the session's folder only, and answers the
- * manifest check from what storage holds under the session's prefix (List, then Head for the
- * sha256 each object was uploaded with).
+ * manifest check from what storage holds under the session's prefix: List, then a GET of each
+ * object the manifest names, whose bytes it hashes. The sha256 recorded with an object at
+ * upload is only the value the client declared (real S3 checks the bytes against it, s3rver
+ * does not), and storage can change afterwards; so what the server vouches for is what the
+ * stored bytes hash to now.
  */
 export interface ReferenceSyncServer {
   /** The API URL to configure the app with (INTERVIEWLM_API_URL). */
@@ -57,6 +66,11 @@ export interface ReferenceSyncServer {
   readonly log: readonly ReferenceSyncServerLogEntry[];
   /** Lets `token` upload and reconcile `sessionId`, and nothing else. */
   admit(sessionId: string, token: string): void;
+  /**
+   * `hook` runs on every manifest check from now on (null: none), before storage is read: a
+   * test changes storage there, between a client's uploads and the check.
+   */
+  beforeReconcile(hook: ReconcileHook | null): void;
   close(): Promise<void>;
 }
 
@@ -87,6 +101,7 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
   /** token -> the session it was issued for. */
   const interviews = new Map<string, string>();
   const log: ReferenceSyncServerLogEntry[] = [];
+  let reconcileHook: ReconcileHook | null = null;
 
   const authorize = (req: IncomingMessage, sessionId: string) => {
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -158,12 +173,31 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
     return listed;
   };
 
+  /** The sha256 and size of the bytes stored at `key`, and the sha256 recorded with them at upload; null when there is no such object. */
+  const hashStored = async (key: string): Promise<{ sha256: string; size: number; recorded: string | undefined } | null> => {
+    let object;
+    try {
+      object = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'NoSuchKey') return null;
+      throw error;
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const part of object.Body as AsyncIterable<Uint8Array>) {
+      hash.update(part);
+      size += part.byteLength;
+    }
+    return { sha256: hash.digest('hex'), size, recorded: object.Metadata?.sha256 };
+  };
+
   const reconcile = async (sessionId: string, body: unknown): Promise<ManifestResponse> => {
     const manifest = parse<RecordingManifest>('manifest', body);
     if (manifest.sessionId !== sessionId) throw new Refusal('bad_request', `The manifest is for session ${manifest.sessionId}, not ${sessionId}.`);
     const prefix = sessionPrefix(sessionId, manifest.startedAt);
     const outside = manifest.objects.find((object) => !object.key.startsWith(prefix) || !isKeyOfSession(object.key, sessionId));
     if (outside) throw new Refusal('key_outside_session', `${outside.key} is outside ${prefix}.`);
+    await reconcileHook?.(manifest);
     // Only the session's own folder is listed, never the bucket.
     const listed = await listPrefix(prefix);
     const held: HeldObject[] = [];
@@ -173,11 +207,12 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
         missing.push(object.key);
         continue;
       }
-      const head = await s3.send(new HeadObjectCommand({ Bucket: storage.bucket, Key: object.key }));
-      const sha256 = head.Metadata?.sha256;
-      // Without a recorded sha256 the server cannot vouch for the bytes: as good as missing.
-      if (sha256 === undefined || !/^[0-9a-f]{64}$/.test(sha256)) missing.push(object.key);
-      else held.push({ key: object.key, sha256, size: head.ContentLength ?? listed.get(object.key)! });
+      const stored = await hashStored(object.key);
+      // Gone since the listing, or stored with no sha256 recorded (the contract's "cannot vouch for"): as good as missing.
+      if (stored === null || stored.recorded === undefined || !/^[0-9a-f]{64}$/.test(stored.recorded)) missing.push(object.key);
+      // As held: the sha256 of the bytes, not the one recorded. Bytes altered since the upload
+      // are "held, with another sha256", which the client compares with the manifest's.
+      else held.push({ key: object.key, sha256: stored.sha256, size: stored.size });
     }
     // What no manifest names was left by an interrupted upload; the client cannot delete, so the server does.
     const named = new Set([...manifest.objects.map((object) => object.key), manifestKey(prefix)]);
@@ -199,7 +234,12 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
       if (!target || req.method !== SYNC_SERVER_METHOD) throw new Refusal('not_found', `No route ${req.method} ${req.url}.`);
       authorize(req, target.sessionId);
       const body = await readJson(req);
-      respond(res, 200, target.route === 'uploadUrls' ? await uploadUrls(target.sessionId, body) : await reconcile(target.sessionId, body));
+      if (target.route === 'uploadUrls') {
+        respond(res, 200, await uploadUrls(target.sessionId, body));
+      } else {
+        entry.answer = await reconcile(target.sessionId, body);
+        respond(res, 200, entry.answer);
+      }
     } catch (error) {
       const refusal = error instanceof Refusal ? error : new Refusal('internal', error instanceof Error ? error.message : String(error));
       entry.status = SYNC_SERVER_ERROR_STATUS[refusal.code];
@@ -223,6 +263,9 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
     log,
     admit(sessionId, token) {
       interviews.set(token, sessionId);
+    },
+    beforeReconcile(hook) {
+      reconcileHook = hook;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -7,9 +7,10 @@ import { sha256Hex } from '../../../../electron/services/storage/recordingCodec'
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { DEFAULT_SYNC_SETTINGS, SyncEngine, type ManifestReconciler, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
 import { SyncServerClient, syncServerOptionsFrom } from '../../../../electron/services/sync/syncServerClient';
+import { syncEndpointsFor, syncTargetFrom } from '../../../../electron/services/sync/syncTarget';
 import { recordingChunkKey, recordingKey, sessionPrefix, type RecordingManifest } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
-import { startFaultProxy } from '../../../helpers/faultProxy';
+import { startFaultProxy, type FaultProxy } from '../../../helpers/faultProxy';
 import { startReferenceSyncServer, type ReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
@@ -45,6 +46,7 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
     statuses = [];
   });
   afterEach(() => {
+    server.beforeReconcile(null);
     engineDb.close();
     env.cleanup();
   });
@@ -86,6 +88,30 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
 
   const requestsFor = (sessionId: string, route: 'uploadUrls' | 'manifest') => server.log.filter((entry) => entry.sessionId === sessionId && entry.route === route);
   const prefixOf = async (sessionId: string) => sessionPrefix(sessionId, (await env.services.sessions.getSession(sessionId)).startedAt);
+
+  /**
+   * Overwrites `key` in storage, behind the app's back, with as many bytes, one of them changed,
+   * and the metadata it had (its recorded sha256 included): only a hash of the bytes tells.
+   * Returns the sha256 of the bytes now stored.
+   */
+  async function alterInStorage(key: string): Promise<string> {
+    const stored = (await bucket.get(key))!;
+    const altered = stored.body.slice();
+    altered[altered.length >> 1]! ^= 0xff;
+    await bucket.put(key, altered, { contentType: 'application/octet-stream', metadata: stored.info.metadata });
+    expect((await bucket.head(key))!.metadata).toEqual(stored.info.metadata);
+    return sha256Hex(altered);
+  }
+
+  /** Runs `change` on the server's first manifest check only, before it reads storage. */
+  function onFirstCheck(change: () => Promise<unknown>): void {
+    let first = true;
+    server.beforeReconcile(async () => {
+      if (!first) return;
+      first = false;
+      await change();
+    });
+  }
 
   it('uploads every object through server-issued URLs, and is SYNCED once the server holds them all', async () => {
     const storage = laptopConfig();
@@ -207,6 +233,120 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
     expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
   });
 
+  it('uploads the recording again when its bytes were altered in storage after the upload, metadata kept: the server hashes what it holds', async () => {
+    const id = await recordSession(120);
+    await env.services.sessions.closeSession(id, 'COMPLETED');
+    const key = recordingKey(await prefixOf(id));
+    let alteredSha = '';
+    onFirstCheck(async () => (alteredSha = await alterInStorage(key)));
+    await laptopEngine().syncNow();
+
+    const checks = requestsFor(id, 'manifest');
+    expect(checks).toHaveLength(2);
+    // Held, but not as the manifest has it: the sha256 of the bytes stored, not the one recorded at upload.
+    expect(checks[0]!.answer).toEqual({ held: [{ key, sha256: alteredSha, size: expect.any(Number) }], missing: [] });
+    // Put again (through the URL already issued for it): the second check finds the bytes put.
+    const stored = (await bucket.get(key))!;
+    expect(sha256Hex(stored.body)).not.toBe(alteredSha);
+    expect(checks[1]!.answer).toEqual({ held: [{ key, sha256: sha256Hex(stored.body), size: stored.body.byteLength }], missing: [] });
+    expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+    expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'synced' });
+    await expectStorageEqualsLocal(env.services, bucket, id);
+  });
+
+  describe('with AWS keys and a server URL both configured: both reconciliations', () => {
+    /** In front of s3rver for the app's own signed requests; the server reaches s3rver directly. */
+    let proxy: FaultProxy;
+    let disposeEndpoints: (() => void) | null;
+
+    beforeEach(async () => {
+      proxy = await startFaultProxy({ target: s3.endpoint });
+      disposeEndpoints = null;
+    });
+    afterEach(async () => {
+      disposeEndpoints?.();
+      await proxy.close();
+    });
+
+    /** The engine as the app builds it from this configuration (syncTarget.ts): a signing S3 store and the server client. */
+    function keysAndServerEngine(): SyncEngine {
+      const storage = loadConfig(
+        {
+          AWS_S3_BUCKET: s3.bucket,
+          AWS_REGION: s3.region,
+          AWS_S3_ENDPOINT: proxy.endpoint,
+          AWS_S3_FORCE_PATH_STYLE: 'true',
+          AWS_ACCESS_KEY_ID: s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          INTERVIEWLM_API_URL: server.url,
+          INTERVIEWLM_API_TOKEN: TOKEN,
+        },
+        { dataDir: env.config.dataDir },
+      ).storage;
+      const target = syncTargetFrom(storage)!;
+      expect(target).toMatchObject({ mode: 's3', storage: { bucket: s3.bucket, endpoint: proxy.endpoint }, server: { apiUrl: server.url, token: TOKEN } });
+      const { dispose, ...endpoints } = syncEndpointsFor(target);
+      disposeEndpoints = dispose;
+      expect(endpoints.store).toBeInstanceOf(S3ObjectStore);
+      expect(endpoints.server).toBeInstanceOf(SyncServerClient);
+      return new SyncEngine({ db: engineDb, ...endpoints, settings: FAST, now: () => now, onStatus: (status) => statuses.push(status) });
+    }
+
+    /** The app's own requests for `key`, by method, in order. */
+    const appRequestsFor = (key: string) =>
+      proxy.log.filter((entry) => decodeURIComponent(new URL(entry.url, 'http://127.0.0.1').pathname) === `/${s3.bucket}/${key}`).map((entry) => entry.method);
+
+    it('HEADs the recording it put, then asks the server what it holds, and is SYNCED with storage equal to local', async () => {
+      const id = await recordSession(120);
+      await env.services.sessions.closeSession(id, 'COMPLETED');
+      const key = recordingKey(await prefixOf(id));
+      const seenAtCheck: string[][] = [];
+      server.beforeReconcile(() => void seenAtCheck.push(appRequestsFor(key)));
+      await keysAndServerEngine().syncNow();
+
+      // By the time the server was asked, the app had put the recording and confirmed it with a HEAD.
+      expect(seenAtCheck).toEqual([['PUT', 'HEAD']]);
+      expect(appRequestsFor(key)).toEqual(['PUT', 'HEAD']);
+      const stored = (await bucket.get(key))!;
+      // The app signs its own uploads: it asked the server only what it holds, and it held the recording as put.
+      expect(requestsFor(id, 'uploadUrls')).toEqual([]);
+      expect(requestsFor(id, 'manifest')).toEqual([
+        expect.objectContaining({ status: 200, answer: { held: [{ key, sha256: sha256Hex(stored.body), size: stored.body.byteLength }], missing: [] } }),
+      ]);
+      expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+      expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'synced' });
+      await expectStorageEqualsLocal(env.services, bucket, id);
+    });
+
+    it.each<[string, (key: string) => Promise<unknown>]>([
+      // What the server's first check answers, for each.
+      ['deleted', async (key) => (await bucket.delete(key), { held: [], missing: [key] })],
+      ['overwritten with altered bytes, its metadata kept', async (key) => ({ held: [{ key, sha256: await alterInStorage(key), size: expect.any(Number) }], missing: [] })],
+    ])('puts the recording again when it is %s after the HEAD confirmed it, and is SYNCED only once the server holds it', async (_, change) => {
+      const id = await recordSession(120);
+      await env.services.sessions.closeSession(id, 'COMPLETED');
+      const key = recordingKey(await prefixOf(id));
+      let seenAtCheck: string[] = [];
+      let firstAnswer: unknown;
+      onFirstCheck(async () => {
+        seenAtCheck = appRequestsFor(key);
+        firstAnswer = await change(key);
+      });
+      await keysAndServerEngine().syncNow();
+
+      // The HEAD found it as put; the server's check, after the change, did not, and the app put it again.
+      expect(seenAtCheck).toEqual(['PUT', 'HEAD']);
+      const checks = requestsFor(id, 'manifest');
+      expect(checks.map((entry) => entry.status)).toEqual([200, 200]);
+      expect(checks[0]!.answer).toEqual(firstAnswer);
+      expect(checks[1]!.answer!.missing).toEqual([]);
+      expect(appRequestsFor(key)).toEqual(['PUT', 'HEAD', 'PUT']);
+      expect(await env.services.sessions.getSession(id)).toMatchObject({ syncState: 'SYNCED' });
+      expect(statuses.at(-1)).toMatchObject({ sessionId: id, state: 'synced' });
+      await expectStorageEqualsLocal(env.services, bucket, id);
+    });
+  });
+
   it('gives up on a session after a bounded number of checks while the server keeps reporting it incomplete', async () => {
     const id = await recordSession(50);
     await env.services.sessions.closeSession(id, 'COMPLETED');
@@ -290,6 +430,24 @@ describe('reconciling with the InterviewLM server, on a laptop that holds no AWS
           { key: recording.key, sha256: sha('RECORDING'), size: 9 },
         ],
         missing: [recording.key],
+      });
+    });
+
+    it('reports the sha256 of the bytes it stores, not the one recorded at upload: an object altered since is held with other bytes', async () => {
+      const client = new SyncServerClient({ apiUrl: server.url, token: TOKEN });
+      const store = new PresignedObjectStore({ issuer: client });
+      await store.put(chunk.key, new TextEncoder().encode('chunk'), { contentType: 'application/gzip', metadata: {} });
+      await store.put(recording.key, new TextEncoder().encode('recording'), { contentType: 'application/gzip', metadata: {} });
+      // The chunk's bytes replaced behind the server's back, with the metadata (and sha256) it was uploaded with.
+      const uploaded = (await bucket.get(chunk.key))!;
+      expect(uploaded.info.metadata.sha256).toBe(sha('chunk'));
+      await bucket.put(chunk.key, new TextEncoder().encode('CHUNK'), { contentType: 'application/gzip', metadata: uploaded.info.metadata });
+      expect(await client.reconcileManifest(manifest)).toEqual({
+        held: [
+          { key: chunk.key, sha256: sha('CHUNK'), size: 5 },
+          { key: recording.key, sha256: sha('recording'), size: 9 },
+        ],
+        missing: [chunk.key],
       });
     });
 
