@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pako from 'pako';
 import { configForDataDir } from '../../electron/services/config';
@@ -207,6 +207,7 @@ async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions):
           note: `bytes we store / gzip(JSON of the same session in the seed's format) on ${sessionNote}; ${storedNote}; ${seedNote}`,
         },
         oneSegmentResult(session.sessionId, events, seedGzip, ours),
+        gzipLibraryResult(seedJson, Buffer.from(JSON.stringify({ sessionId: session.sessionId, metadata: {}, events: events.slice(1_000, 1_100) }), 'utf8')),
         {
           id: 'sync.ratio_vs_raw_json',
           value: seedJson.byteLength / ours,
@@ -220,6 +221,52 @@ async function measureCompression(s3: S3rverProcess, options: SyncBenchOptions):
       session.dispose();
     }
   });
+}
+
+/** Median ms of `runs` calls of `work`, after one untimed call. */
+function medianMsOf(work: () => unknown, runs: number): number {
+  work();
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const startedAt = performance.now();
+    work();
+    times.push(performance.now() - startedAt);
+  }
+  return median(times);
+}
+
+/**
+ * sync.gzip_zlib_over_pako: why the codec gzips with node:zlib rather than the seed's pako.
+ * The same JSON, level 6 both: a whole session in the seed's format (what an export or the
+ * seed's upload compresses) and a 100-event chunk (what the worker compresses while a session runs).
+ */
+function gzipLibraryResult(sessionJson: Uint8Array, chunkJson: Uint8Array): BenchResult {
+  const sides = [
+    { name: 'the session', json: sessionJson, runs: 5 },
+    { name: 'a 100-event chunk', json: chunkJson, runs: 200 },
+  ].map(({ name, json, runs }) => {
+    const zlibMs = medianMsOf(() => gzipSync(json), runs);
+    const pakoMs = medianMsOf(() => pako.gzip(json), runs);
+    const zlibBytes = gzipSync(json);
+    const gunzipZlibMs = medianMsOf(() => gunzipSync(zlibBytes), runs);
+    const ungzipPakoMs = medianMsOf(() => pako.ungzip(zlibBytes), runs);
+    return { name, bytes: json.byteLength, zlibMs, pakoMs, zlibOut: zlibBytes.byteLength, pakoOut: pako.gzip(json).byteLength, gunzipZlibMs, ungzipPakoMs };
+  });
+  const session = sides[0]!;
+  return {
+    id: 'sync.gzip_zlib_over_pako',
+    value: session.zlibMs / session.pakoMs,
+    unit: 'ratio',
+    note:
+      'context for the codec\'s choice: gzip time with node:zlib (gzipSync, level 6) over the seed\'s pako.gzip (level 6) of the same JSON, medians in one process; below 1 means zlib is faster. ' +
+      sides
+        .map(
+          (side) =>
+            `${side.name} (${formatNumber(side.bytes)} bytes of JSON): gzip zlib ${formatMs(side.zlibMs)} ms / pako ${formatMs(side.pakoMs)} ms (${formatNumber(side.zlibMs / side.pakoMs, 2)}), ` +
+            `output zlib ${formatNumber(side.zlibOut)} / pako ${formatNumber(side.pakoOut)} bytes, gunzip zlib ${formatMs(side.gunzipZlibMs)} ms / pako ${formatMs(side.ungzipPakoMs)} ms`,
+        )
+        .join('; '),
+  };
 }
 
 /** One close of a copy of the recorded two-hour session, timed until SYNCED. */
