@@ -33,6 +33,11 @@ export interface ReferenceSyncServerOptions {
   storage: ReferenceSyncServerStorage;
   /** How long an issued URL lives. Default 900 s. */
   urlLifetimeSeconds?: number;
+  /**
+   * Where the upload URLs it issues point, when not at `storage.endpoint` (a fault proxy in
+   * front of it); the server's own reads go to storage directly.
+   */
+  uploadEndpoint?: string;
 }
 
 /** One request as the server answered it. */
@@ -89,15 +94,18 @@ class Refusal extends Error {
 export async function startReferenceSyncServer(options: ReferenceSyncServerOptions): Promise<ReferenceSyncServer> {
   const { storage } = options;
   const lifetimeSeconds = options.urlLifetimeSeconds ?? 900;
-  const s3 = new S3Client({
-    region: storage.region,
-    endpoint: storage.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey },
-    // The SDK's default CRC32 would be signed into URLs too; the sha256 below is the checksum that matters.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const clientFor = (endpoint: string) =>
+    new S3Client({
+      region: storage.region,
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey },
+      // The SDK's default CRC32 would be signed into URLs too; the sha256 below is the checksum that matters.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const s3 = clientFor(storage.endpoint);
+  const signer = options.uploadEndpoint ? clientFor(options.uploadEndpoint) : s3;
   /** token -> the session it was issued for. */
   const interviews = new Map<string, string>();
   const log: ReferenceSyncServerLogEntry[] = [];
@@ -147,7 +155,7 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
     const signed = new Set(Object.keys(headers));
     const signingDate = new Date();
     const url = await getSignedUrl(
-      s3,
+      signer,
       new PutObjectCommand({ Bucket: storage.bucket, Key: object.key, ContentType: object.contentType, Metadata: metadata, ChecksumSHA256: checksum }),
       // Signed as headers, not hoisted into the query: the client must send exactly these.
       { expiresIn: lifetimeSeconds, signingDate, signableHeaders: signed, unhoistableHeaders: signed },
@@ -272,6 +280,7 @@ export async function startReferenceSyncServer(options: ReferenceSyncServerOptio
         server.closeAllConnections();
         server.close(() => resolve());
         s3.destroy();
+        signer.destroy();
       }),
   };
 }

@@ -2,17 +2,20 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configForDataDir } from '../../../../electron/services/config';
+import { configForDataDir, loadConfig } from '../../../../electron/services/config';
 import { createServices, type Services } from '../../../../electron/services/container';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
+import { PresignedObjectStore } from '../../../../electron/services/storage/presignedObjectStore';
 import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
+import { SyncServerClient, syncServerOptionsFrom } from '../../../../electron/services/sync/syncServerClient';
 import type { EventInput } from '../../../../shared/recording/eventTypes';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import { generateEditorEvents } from '../../../bench/syntheticSession';
 import { startFaultProxy, type FaultProxy, type FaultProxyLogEntry } from '../../../helpers/faultProxy';
+import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, type LocalS3 } from '../../../helpers/s3rverServer';
 import { expectStorageEqualsLocal } from '../../../helpers/syncAssertions';
 import { makeTempDir, tempServices } from '../../../helpers/tempServices';
@@ -217,6 +220,35 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     expect(proxy.stats.resets).toBeGreaterThan(0);
     expect((proxy.stats.failed503 + proxy.stats.resets) / proxy.stats.requests).toBeGreaterThan(0.15);
     await expectStorageEqualsLocal(env.services, direct, id);
+  });
+
+  it('gets everything across on a laptop with no AWS secret when 30% of requests to the server and to storage fail', async () => {
+    // The server's upload URLs point at the flaky proxy in front of storage; its API is behind a flaky proxy of its own.
+    const server = await startReferenceSyncServer({ storage: s3, uploadEndpoint: proxy.endpoint });
+    const apiProxy = await startFaultProxy({ target: server.url, seed: 31 });
+    try {
+      await proxy.setMode({ kind: 'flaky', failureRate: 0.3, failures: ['503', 'reset'] });
+      await apiProxy.setMode({ kind: 'flaky', failureRate: 0.3, failures: ['503', 'reset'] });
+      const laptop = loadConfig({ INTERVIEWLM_API_URL: apiProxy.endpoint, INTERVIEWLM_API_TOKEN: 'tok_flaky' }, { dataDir: env.config.dataDir }).storage;
+      const client = new SyncServerClient(syncServerOptionsFrom(laptop)!);
+      const sync = new SyncEngine({ db: engineDb, store: new PresignedObjectStore({ issuer: client }), server: client, settings: FAST, onStatus: (status) => statuses.push(status) });
+      engines.push(sync);
+      sync.start();
+      const { id } = await sessions().createSession('cand_flaky_laptop');
+      server.admit(id, 'tok_flaky');
+      await record(id, generateEditorEvents(1_500, 4), 50, 20);
+      expect(statusesOf(id).some((status) => status.state === 'syncing' && status.objectsUploaded > 0)).toBe(true);
+      await sessions().closeSession(id, 'COMPLETED');
+      await sync.stop();
+      await syncUntilSynced(sync, id, { maxPasses: 60, withinMs: 15_000 });
+      for (const flaky of [proxy, apiProxy]) expect(flaky.stats.failed503 + flaky.stats.resets).toBeGreaterThan(0);
+      // Every request the server answered was the laptop's to make: no session but its own, no key outside its folder.
+      expect(server.log.filter((entry) => entry.status !== 200)).toEqual([]);
+      await expectStorageEqualsLocal(env.services, direct, id);
+    } finally {
+      await apiProxy.close();
+      await server.close();
+    }
   });
 
   it('says offline for every session while storage is down, and goes on sealing the running ones', async () => {
