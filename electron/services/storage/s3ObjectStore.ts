@@ -13,7 +13,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '../../../shared/errors';
 import type { StorageSettings } from '../config';
 import { etagIsMd5Under, type ObjectStore, type PutOptions, type PutResult, type StoredObjectInfo } from './objectStore';
-import { storageErrorFrom, type StorageOperation } from './storageErrors';
+import { isPermissionRefusal, isTransientStorageError, storageErrorFrom, type StorageOperation } from './storageErrors';
 
 /** The most keys one DeleteObjects request may name. */
 const DELETE_BATCH = 1000;
@@ -167,24 +167,31 @@ export class S3ObjectStore implements ObjectStore {
     await this.send('delete', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
   }
 
-  /** Removes many objects, 1,000 per DeleteObjects request (S3's limit); keys that do not exist count as removed. */
+  /**
+   * Removes many objects, 1,000 per DeleteObjects request (S3's limit); keys that do not exist
+   * count as removed. Every batch is sent even when one names keys it refused; then the call
+   * fails as the refusals warrant together: transient if any of them is (worth asking again),
+   * a permission refusal only if all of them are.
+   */
   async deleteMany(keys: readonly string[]): Promise<void> {
+    const refused: AppError[] = [];
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       const batch = keys.slice(start, start + DELETE_BATCH);
       const result = await this.send('delete', batch[0]!, () =>
         this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((key) => ({ Key: key })), Quiet: true } })),
       );
-      const failed = result.Errors?.[0];
-      if (failed) {
-        // S3 answers 200 and names each key it refused: classified by that key's code as a whole request's would be
-        // (AccessDenied to keys without s3:DeleteObject is not worth retrying; InternalError or SlowDown is).
-        const others = result.Errors!.length - 1;
-        const keyError = Object.assign(new Error(`${failed.Message ?? 'no message'}${others > 0 ? `; ${others} other key(s) not deleted either` : ''}`), {
-          name: failed.Code ?? 'Error',
-        });
-        throw storageErrorFrom(keyError, { operation: 'delete', bucket: this.bucket, key: failed.Key ?? batch[0]! });
+      // S3 answers 200 and names each key it refused, each classified by its code as a whole
+      // request's would be (AccessDenied to keys without s3:DeleteObject; InternalError, SlowDown).
+      for (const failed of result.Errors ?? []) {
+        // No code at all: nothing says it will not pass next time.
+        const keyError = Object.assign(new Error(failed.Message ?? 'no message'), { name: failed.Code ?? 'InternalError' });
+        refused.push(storageErrorFrom(keyError, { operation: 'delete', bucket: this.bucket, key: failed.Key ?? batch[0]! }));
       }
     }
+    if (refused.length === 0) return;
+    const decisive = refused.find(isTransientStorageError) ?? refused.find((error) => !isPermissionRefusal(error)) ?? refused[0]!;
+    const others = refused.length - 1;
+    throw others === 0 ? decisive : new AppError(decisive.code, `${decisive.message} (${others} other key(s) not deleted either)`, decisive.details);
   }
 
   /** Signs locally: no request is made, so it works offline and does not check that the key exists. */

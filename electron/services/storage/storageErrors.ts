@@ -171,3 +171,8 @@ export function isPermissionRefusal(error: unknown): boolean {
   const { awsCode } = (error.details ?? {}) as Partial<StorageErrorDetails>;
   return awsCode === undefined || PERMISSION_CODES.has(awsCode);
 }
+
+/** True for a storage failure the same request may get past later (`details.transient`). */
+export function isTransientStorageError(error: unknown): boolean {
+  return isAppError(error) && (error.details as Partial<StorageErrorDetails> | undefined)?.transient === true;
+}

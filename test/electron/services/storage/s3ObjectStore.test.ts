@@ -181,11 +181,11 @@ describe('S3ObjectStore against s3rver, directly and through the fault proxy', (
     }
   });
 
-  it('maps keys a DeleteObjects answered 200 but refused by their own codes: AccessDenied is not retried, InternalError is', async () => {
+  it('maps keys a DeleteObjects answered 200 but refused by their own codes: AccessDenied as a refusal, not transient; InternalError as transient', async () => {
     const store = track(storeOn(s3, { endpoint: proxy.endpoint }));
     const keys = ['sessions/a/chunks/1', 'sessions/a/chunks/2'];
     for (const key of keys) await put(store, key);
-    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml('AccessDenied', keys), only: isDeleteObjectsRequest });
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml(keys.map((key) => ({ key, code: 'AccessDenied' }))), only: isDeleteObjectsRequest });
     const denied = await rejectionOf(store.deleteMany(keys));
     expect(denied).toMatchObject({
       code: 'STORAGE_AUTH_FAILED',
@@ -194,11 +194,32 @@ describe('S3ObjectStore against s3rver, directly and through the fault proxy', (
     });
     expect(denied.message).toContain('1 other key(s) not deleted either');
     expect(isPermissionRefusal(denied)).toBe(true);
-    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml('InternalError', keys.slice(1)), only: isDeleteObjectsRequest });
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml([{ key: keys[1]!, code: 'InternalError' }]), only: isDeleteObjectsRequest });
     expect(await rejectionOf(store.deleteMany(keys))).toMatchObject({ code: 'STORAGE_UNAVAILABLE', details: expect.objectContaining({ transient: true, key: 'sessions/a/chunks/2' }) });
     // Only the DeleteObjects requests were answered by the proxy: the keys are still there.
     expect(proxy.stats.responded).toBe(2);
     expect((await store.list('sessions/a/')).map((object) => object.key)).toEqual(keys);
+  });
+
+  it('sends every batch of a DeleteObjects, and fails as the refused keys warrant together: transient if any is, a refusal only if all are', async () => {
+    const store = track(storeOn(s3, { endpoint: proxy.endpoint }));
+    // 1,001 keys: two requests (S3 takes 1,000 a request), each answered with the same refusals.
+    const keys = Array.from({ length: 1_001 }, (_, index) => `sessions/b/chunks/${String(index).padStart(4, '0')}`);
+    const deleteRequests = () => proxy.log.filter(isDeleteObjectsRequest).length;
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml([{ key: keys[0]!, code: 'AccessDenied' }, { key: keys[1_000]!, code: 'SlowDown' }]), only: isDeleteObjectsRequest });
+    const mixed = await rejectionOf(store.deleteMany(keys));
+    expect(deleteRequests()).toBe(2);
+    expect(mixed).toMatchObject({ code: 'STORAGE_UNAVAILABLE', details: expect.objectContaining({ transient: true, awsCode: 'SlowDown' }) });
+    expect(mixed.message).toContain('3 other key(s) not deleted either');
+    expect(isPermissionRefusal(mixed)).toBe(false);
+
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml([{ key: keys[0]!, code: 'AccessDenied' }]), only: isDeleteObjectsRequest });
+    const denied = await rejectionOf(store.deleteMany(keys));
+    expect(deleteRequests()).toBe(4);
+    expect(isPermissionRefusal(denied)).toBe(true);
+    // A refusal with no code at all is not taken for one that will last.
+    await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml([{ key: keys[0]!, code: 'AccessDenied' }]).replace('<Code>AccessDenied</Code>', ''), only: isDeleteObjectsRequest });
+    expect(await rejectionOf(store.deleteMany(keys.slice(0, 1)))).toMatchObject({ details: expect.objectContaining({ transient: true }) });
   });
 
   it('tells a refused permission (keys allowed to write, not to list or delete) from credentials refused outright', async () => {

@@ -35,11 +35,11 @@ export async function recordRealisticSession(
 
 
 /**
- * S3's answer (HTTP 200) to a DeleteObjects whose keys it refused with `code`: the request
- * succeeds, each refused key is named in the body (to keys without s3:DeleteObject, AccessDenied).
+ * S3's answer (HTTP 200) to a DeleteObjects that refused these keys, each with its code: the
+ * request succeeds, each refused key is named in the body (to keys without s3:DeleteObject, AccessDenied).
  */
-export function deleteObjectsRefusedXml(code: string, keys: readonly string[]): string {
-  const errors = keys.map((key) => `<Error><Key>${key}</Key><Code>${code}</Code><Message>Refused: ${code}</Message></Error>`).join('');
+export function deleteObjectsRefusedXml(refusals: readonly { key: string; code: string }[]): string {
+  const errors = refusals.map(({ key, code }) => `<Error><Key>${key}</Key><Code>${code}</Code><Message>Refused: ${code}</Message></Error>`).join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${errors}</DeleteResult>`;
 }
 

@@ -421,17 +421,18 @@ describe('SyncEngine against a real S3-compatible server', () => {
     const viaProxy = storeOn(s3, { endpoint: proxy.endpoint });
     try {
       const id = await recordSession(230);
-      const sync = engine({}, viaProxy);
+      // A breaker that one counted failure would open: the refusal must not be one.
+      const sync = engine({ breakerThreshold: 1 }, viaProxy);
       await sync.syncNow();
       const { prefix } = await stored(id);
       const chunks = (await store.list(prefix)).map((object) => object.key);
       expect(chunks.length).toBeGreaterThan(0);
-      await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml('AccessDenied', chunks), only: isDeleteObjectsRequest });
+      await proxy.setMode({ kind: 'respond', status: 200, body: deleteObjectsRefusedXml(chunks.map((key) => ({ key, code: 'AccessDenied' }))), only: isDeleteObjectsRequest });
       const running = await recordSession(230);
       await env.services.sessions.closeSession(id, 'COMPLETED');
       await sync.syncNow();
       expect((await env.services.sessions.getSession(id)).syncState).toBe('SYNCED');
-      // One DeleteObjects, not retried: a refusal is not a failing store, so the breaker stays shut and the running session goes on.
+      // One DeleteObjects, not retried: a refusal is not a failing store, so the breaker stays shut and the running session's chunks go on in the same pass.
       expect(proxy.log.filter(isDeleteObjectsRequest)).toHaveLength(1);
       expect(engineDb.prepare('SELECT storage_cleaned_at FROM sessions WHERE id = ?').pluck().get(id)).toBe(now);
       expect(sync.statusOf(running)).toMatchObject({ state: 'syncing' });
