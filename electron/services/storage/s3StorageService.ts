@@ -179,10 +179,12 @@ export class S3StorageService {
    * or another hash at its last seq, is never replaced: RECORDING_CONFLICT naming the key and
    * both seq ranges, and nothing is written. More events than stored (extending it) replace it.
    * The same events again (a stored recording of this session holding seqs 1..n with the same
-   * head hash, whichever codec and writer stored it) write nothing: the stored recording is
-   * kept as it is, with its metadata (a new `duration` is not applied), so it still matches the
+   * head hash, whichever codec and writer stored it) write nothing once its bytes are read back
+   * and still hash to its recorded sha256: the stored recording is kept as it is, with its
+   * metadata (this call's, a new `duration` included, is not applied), so it still matches the
    * manifest and sync_objects sync recorded for it, and the result describes it as stored
-   * (key, sizes in its codec, sha256, ETag). `metadata.candidateId`, when given, must be the
+   * (key, sizes in its codec, sha256, ETag). A stored recording whose bytes no longer match
+   * is put again, which repairs it. `metadata.candidateId`, when given, must be the
    * session's candidate; `duration` (seconds) defaults to the span of the events.
    */
   async uploadSessionRecording(sessionId: string, events: RecordedEvent[], metadata: Record<string, string | number | boolean> = {}): Promise<UploadResult> {
@@ -208,8 +210,9 @@ export class S3StorageService {
       checkCovers(sessionId, key, stored, list);
       // Already stored: a PUT would only re-encode the same events, and replacing sync's
       // recording would leave its manifest.json and sync_objects naming bytes no longer there.
+      // Kept only when its bytes still hash to its recorded sha256: a damaged one is put again.
       const kept = keptRecording(sessionId, key, stored, list);
-      if (kept) return kept;
+      if (kept && (await this.holdsBytesHashing(key, kept.sha256))) return kept;
     }
 
     const encoded = await encodeRecordingAsync({ sessionId, metadata: bodyMetadata, events: list });
@@ -241,6 +244,12 @@ export class S3StorageService {
       sha256: encoded.sha256,
       etag,
     };
+  }
+
+  /** True when `key` holds bytes whose sha256 is `sha256` (read back whole). */
+  private async holdsBytesHashing(key: string, sha256: string): Promise<boolean> {
+    const object = await this.deps.store.get(key);
+    return object !== null && sha256Hex(object.body) === sha256;
   }
 
   /**

@@ -298,6 +298,24 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       expect(await storage.getStorageStats(sessionId)).toMatchObject({ sha256: first.sha256, size: first.size, compressedSize: first.compressedSize, uploadedAt: new Date(clock.now - 60_000).toISOString() });
     });
 
+    it('puts the same events again when the stored bytes no longer hash to their recorded sha256, which repairs the recording', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const store = track(storeOn(s3));
+      const storage = storageOver(store);
+      const first = await storage.uploadSessionRecording(sessionId, events, {});
+      // Damaged in storage, behind the app's back, its metadata (its recorded sha256 included) kept.
+      const stored = (await store.get(first.key))!;
+      const damaged = stored.body.slice();
+      damaged[damaged.length >> 1]! ^= 0xff;
+      await store.put(first.key, damaged, { contentType: 'application/gzip', metadata: stored.info.metadata });
+      expect(await rejectionOf(storage.downloadSessionRecording(sessionId))).toMatchObject({ code: 'RECORDING_CORRUPT' });
+
+      const repaired = await storage.uploadSessionRecording(sessionId, events, {});
+      expect(repaired.sha256).toBe(first.sha256);
+      expect(sha256Hex((await store.get(first.key))!.body)).toBe(first.sha256);
+      expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
+    });
+
     it('accepts the same events again, but not as many events with another hash at the last seq', async () => {
       const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
       const storage = storageOver();
