@@ -1,5 +1,3 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../../shared/errors';
 import { Emitter, type Disposer, type Event } from '../../../shared/event';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
@@ -8,6 +6,7 @@ import type { SessionRecordingService } from '../recording/sessionRecordingServi
 import type { ReplayService } from '../replay/replayService';
 import { encodeRecordingAsync } from '../storage/recordingCodec';
 import type { SyncRunner } from './syncRunner';
+import { writeFileWhole, type WholeFileOperations } from './wholeFileWriter';
 
 export interface SyncServiceDeps {
   db: SqliteDatabase;
@@ -15,6 +14,8 @@ export interface SyncServiceDeps {
   replay: ReplayService;
   /** The engine's host, or null when no storage is configured (the embedded default: local only). */
   runner: SyncRunner | null;
+  /** How exports reach the disk; node:fs's unless a test needs a write to fail. */
+  files?: WholeFileOperations;
 }
 
 /** What `exportSession` wrote. */
@@ -87,15 +88,9 @@ export class SyncService {
       metadata: { candidateId: session.candidateId, startedAt: session.startedAt, status: session.status, headHash: events.at(-1)?.hash ?? '' },
       events,
     });
-    // Written beside the target, then renamed over it: a stick pulled or a crash mid-write
-    // leaves the earlier file (or none), never half a recording under the name handed over.
-    const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(partial, encoded.bytes, { flush: true });
-      renameSync(partial, path);
+      await writeFileWhole(path, encoded.bytes, this.deps.files);
     } catch (error) {
-      rmSync(partial, { force: true });
       throw new AppError('EXPORT_FAILED', `Could not write ${path}: ${(error as Error).message}`, { path });
     }
     return { path, bytes: encoded.bytes.length, eventCount: events.length, sha256: encoded.sha256 };

@@ -71,7 +71,7 @@ describe('sync, as the app wires it', () => {
       expect(body.metadata).toMatchObject({ candidateId: 'cand_usb', status: 'COMPLETED' });
     });
 
-    it('writes an export whole or not at all: an earlier file is replaced at once, and a failed export leaves no partial file', async () => {
+    it('replaces an earlier export, and reports a failed one as EXPORT_FAILED with nothing left beside it (writeFileWhole has the details)', async () => {
       services = createServices(configForDataDir(join(temp.dir, 'export-whole')));
       const first = await recordAndClose(services, 5);
       const second = await recordAndClose(services, 9);
