@@ -57,10 +57,11 @@ export class SyncService {
   async getSyncStatus(sessionId: string): Promise<SyncStatus> {
     const session = await this.deps.sessions.getSession(sessionId);
     const known = this.latest.get(sessionId);
-    if (known) return known;
+    const stall = session.syncState === 'SYNCED' ? null : (this.deps.runner?.stall() ?? null);
+    // While no engine runs, the runner reported the sessions it was moving offline: the countdown is to its restart, now.
+    if (known) return stall && known.state === 'offline' ? { ...known, retryInMs: stall.retryInMs } : known;
     const pending = this.deps.runner ? session.lastSeq : 0;
     // A session the engine has not reported on while no engine runs is not syncing either.
-    const stall = session.syncState === 'SYNCED' ? null : (this.deps.runner?.stall() ?? null);
     if (stall) {
       return { sessionId, state: 'offline', objectsUploaded: 0, objectsTotal: 0, bytesUploaded: 0, pendingEvents: pending, retryInMs: stall.retryInMs, syncedAt: null, message: stall.reason };
     }

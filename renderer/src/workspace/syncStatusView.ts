@@ -53,3 +53,9 @@ export function describeSyncStatus(status: SyncStatus | null): SyncStatusView {
 export function isSyncSettled(status: SyncStatus | null): boolean {
   return status?.state === 'synced' || status?.state === 'local_only';
 }
+
+/** `status` as it stands `elapsedMs` after it arrived: an offline countdown run down by that much (never below 0). */
+export function countedDown(status: SyncStatus, elapsedMs: number): SyncStatus {
+  if (status.state !== 'offline' || status.retryInMs === null) return status;
+  return { ...status, retryInMs: Math.max(0, status.retryInMs - Math.max(0, elapsedMs)) };
+}

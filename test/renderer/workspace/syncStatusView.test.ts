@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../../shared/sync/syncStatus';
-import { describeSyncStatus, isSyncSettled } from '../../../renderer/src/workspace/syncStatusView';
+import { countedDown, describeSyncStatus, isSyncSettled } from '../../../renderer/src/workspace/syncStatusView';
 
 const base: SyncStatus = {
   sessionId: 'ses_1',
@@ -65,5 +65,19 @@ describe('isSyncSettled', () => {
     const settled = (['local_only', 'syncing', 'offline', 'auth_failed', 'bucket_missing', 'synced'] as const).filter((state) => isSyncSettled(status({ state })));
     expect(settled).toEqual(['local_only', 'synced']);
     expect(isSyncSettled(null)).toBe(false);
+  });
+});
+
+describe('countedDown: an offline countdown between statuses', () => {
+  it('runs the retry time down by the time since the status arrived, never below zero', () => {
+    const offline = status({ state: 'offline', retryInMs: 5_000 });
+    expect(countedDown(offline, 1_200).retryInMs).toBe(3_800);
+    expect(countedDown(offline, 9_000).retryInMs).toBe(0);
+    expect(countedDown(offline, -50).retryInMs).toBe(5_000);
+    expect(describeSyncStatus(countedDown(offline, 2_500)).detail).toContain('retrying in 3 s');
+  });
+
+  it('leaves every other status as it is', () => {
+    for (const other of [status({ state: 'offline', retryInMs: null }), status({ state: 'syncing' }), status({ state: 'auth_failed' })]) expect(countedDown(other, 1_000)).toBe(other);
   });
 });

@@ -117,11 +117,18 @@ describe('sync, as the app wires it', () => {
       const reason = 'Sync paused: its worker crashed (boom) and restarts shortly.';
       // The runner's side of a crash is tested with a real worker thread in workerSyncRunner.test.ts.
       let stall: SyncStall | null = { reason, retryInMs: 4_000 };
-      const runner: SyncRunner = { nudge: () => {}, onStatus: () => () => {}, stop: async () => {}, stall: () => stall };
+      let report: (status: SyncStatus) => void = () => {};
+      const runner: SyncRunner = { nudge: () => {}, onStatus: (listener) => ((report = listener), () => {}), stop: async () => {}, stall: () => stall };
       const sync = new SyncService({ db: services.database.db, sessions: services.sessions, replay: services.replay, runner });
       expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'offline', message: reason, pendingEvents: 6, retryInMs: 4_000 });
+      // One the runner reported offline when the worker died: its countdown is the runner's, as it stands now.
+      const moving = await recordAndClose(services, 2);
+      report({ sessionId: moving, state: 'offline', objectsUploaded: 1, objectsTotal: 2, bytesUploaded: 10, pendingEvents: 3, retryInMs: 9_000, syncedAt: null, message: reason });
+      stall = { reason, retryInMs: 2_500 };
+      expect(await sync.getSyncStatus(moving)).toMatchObject({ state: 'offline', objectsUploaded: 1, retryInMs: 2_500 });
       stall = null;
       expect(await sync.getSyncStatus(id)).toMatchObject({ state: 'syncing', message: null });
+      expect(await sync.getSyncStatus(moving)).toMatchObject({ retryInMs: 9_000 });
       await sync.dispose();
     });
   });
