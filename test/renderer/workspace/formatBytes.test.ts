@@ -20,6 +20,7 @@ describe('formatBytes', () => {
 
   it('rounds before it picks the precision, so 9.96 KB reads 10 KB, not "10.0 KB"', () => {
     expect(formatBytes(9.96 * 1024)).toBe('10 KB');
+    expect(formatBytes(1023.7 * 1024)).toBe('1.0 MB');
   });
 
   it('reads nonsense as nothing rather than as a negative or NaN size', () => {
