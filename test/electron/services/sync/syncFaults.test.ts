@@ -87,6 +87,25 @@ function untilPrinted(child: ReturnType<typeof spawn>, output: () => string, pat
   });
 }
 
+/** The app as test/fixtures/syncUntilKilled.ts runs it, in a child process to kill: what it printed so far, and its end. */
+interface KillableApp {
+  child: ReturnType<typeof spawn>;
+  output(): string;
+  /** The signal that ended it. */
+  exited: Promise<NodeJS.Signals | null>;
+}
+
+function startKillableApp(dataDir: string, endpoint: string, bucket: string, settings: Partial<SyncSettings>, mode: 'record' | 'close' = 'record'): KillableApp {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), dataDir, endpoint, bucket, JSON.stringify(settings), mode], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, exited };
+}
+
 const isPut = (entry: FaultProxyLogEntry) => entry.method === 'PUT';
 const isChunkPut = (entry: FaultProxyLogEntry) => isPut(entry) && entry.url.includes('/chunks/');
 
@@ -161,6 +180,15 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       await sleep(FAST.halfOpenAfterMs! / 2);
     }
     throw new Error(`not synced within ${bounds.maxPasses} passes or ${bounds.withinMs} ms (state ${syncState(id)}, last status ${JSON.stringify(statusesOf(id).at(-1))})`);
+  }
+
+  /** A kill test's teardown. A child left running (the test failed before the kill) would keep the test run alive. */
+  async function afterKillTest(child: ReturnType<typeof spawn> | null, db: SqliteDatabase | null, services: Services | null, temp: { cleanup(): void }): Promise<void> {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const engine of engines.splice(0)) await engine.stop();
+    db?.close();
+    services?.dispose();
+    temp.cleanup();
   }
 
   it('keeps recording through an outage that lasts the whole session, says offline with a retry time, and syncs once storage is back', async () => {
@@ -297,20 +325,14 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       // Every request waits 150 ms in the proxy: a PUT seen there is an upload in flight.
       await proxy.setMode({ kind: 'pass-through', latencyMs: 150 });
       const settings = { ...FAST, chunkIntervalMs: 60_000 };
-      child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), temp.dir, proxy.endpoint, s3.bucket, JSON.stringify(settings)], {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const killed = child;
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => killed.on('exit', (_code, signal) => resolve(signal)));
-      let output = '';
-      killed.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const app = startKillableApp(temp.dir, proxy.endpoint, s3.bucket, settings);
+      child = app.child;
       // Two chunks have been answered; the third is on its way to storage.
       await waitFor('the third chunk upload', () => proxy.log.filter(isChunkPut).length >= 3, 20_000);
       child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
+      expect(await app.exited).toBe('SIGKILL');
       const inFlight = proxy.log.filter(isChunkPut)[2]!;
-      const sessionId = /^session (\S+)$/m.exec(output)![1]!;
+      const sessionId = /^session (\S+)$/m.exec(app.output())![1]!;
 
       services = createServices(configForDataDir(temp.dir));
       db = openSqlite(services.config.databasePath);
@@ -340,12 +362,7 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       expect(proxy.log.filter(isChunkPut)).toHaveLength(chunkPuts.length);
       await expectStorageEqualsLocal(services, direct, sessionId);
     } finally {
-      // A child left running (the test failed before the kill) would keep the test run alive.
-      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      for (const engine of engines.splice(0)) await engine.stop();
-      db?.close();
-      services?.dispose();
-      temp.cleanup();
+      await afterKillTest(child, db, services, temp);
     }
   });
 
@@ -361,28 +378,20 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       let services: Services | null = null;
       let db: SqliteDatabase | null = null;
       let child: ReturnType<typeof spawn> | null = null;
-      let holding: FaultProxy | null = null;
       try {
-        holding = await startFaultProxy({ target: s3.endpoint });
-        await holding.setMode({ kind: 'hold', stage, only: (request) => request.method === method && request.url.split('?')[0]!.endsWith('/recording') });
+        await proxy.setMode({ kind: 'hold', stage, only: (request) => request.method === method && request.url.split('?')[0]!.endsWith('/recording') });
         const settings = { ...FAST, chunkIntervalMs: 60_000 };
-        child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fixtures/syncUntilKilled.ts'), temp.dir, holding.endpoint, s3.bucket, JSON.stringify(settings), 'close'], {
-          cwd: repoRoot,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        const killed = child;
-        const exited = new Promise<NodeJS.Signals | null>((resolve) => killed.on('exit', (_code, signal) => resolve(signal)));
-        let output = '';
-        killed.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        const sessionId = (await untilPrinted(killed, () => output, /^session (\S+)$/m, 30_000))[1]!;
+        const app = startKillableApp(temp.dir, proxy.endpoint, s3.bucket, settings, 'close');
+        child = app.child;
+        const sessionId = (await untilPrinted(child, app.output, /^session (\S+)$/m, 30_000))[1]!;
         // Chunks of the running session went first (200 editor events and the start: four full chunks).
-        expect((await untilPrinted(killed, () => output, /^shipped (\d+)$/m, 30_000))[1]).toBe('200');
-        const [put, held] = await Promise.all([untilPrinted(killed, () => output, /^recording put (\S+)$/m, 30_000), holding.held(30_000)]);
+        expect((await untilPrinted(child, app.output, /^shipped (\d+)$/m, 30_000))[1]).toBe('200');
+        const [put, held] = await Promise.all([untilPrinted(child, app.output, /^recording put (\S+)$/m, 30_000), proxy.held(30_000)]);
         const key = put[1]!;
         expect(held.url.split('?')[0]!.endsWith(`/${s3.bucket}/${key}`)).toBe(true);
         expect(held).toMatchObject({ method, outcome: `held-${stage}` });
         child.kill('SIGKILL');
-        expect(await exited).toBe('SIGKILL');
+        expect(await app.exited).toBe('SIGKILL');
         const beforeRestart = await direct.get(key);
         expect(beforeRestart !== null).toBe(storedBeforeKill);
 
@@ -399,28 +408,23 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
         const storedKeys = (await direct.list(prefix)).map((object) => object.key).sort();
         expect(storedKeys).toEqual([...noted.map((row) => row.key), ...(storedBeforeKill ? [key] : [])].sort());
 
-        await holding.setMode({ kind: 'pass-through' });
-        const restartedAt = holding.log.length;
-        const store = storeOn(s3, { endpoint: holding.endpoint });
+        await proxy.setMode({ kind: 'pass-through' });
+        const restartedAt = proxy.log.length;
+        const store = storeOn(s3, { endpoint: proxy.endpoint });
         stores.push(store);
         const restarted = new SyncEngine({ db, store, settings });
         engines.push(restarted);
         await restarted.syncNow();
         expect(db.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(sessionId)!.sync_state).toBe('SYNCED');
         // No chunk again: the recording (once; again if storage had it already, to the same key) and the manifest, then the chunks removed.
-        const puts = holding.log.slice(restartedAt).filter((entry) => entry.method === 'PUT');
+        const puts = proxy.log.slice(restartedAt).filter((entry) => entry.method === 'PUT');
         expect(puts.map((entry) => entry.url.split('?')[0]!.slice(entry.url.indexOf(prefix)))).toEqual([key, `${prefix}manifest.json`]);
         await expectStorageEqualsLocal(services, direct, sessionId);
         // What storage held from before the kill was already the whole session; the restart's close
         // (whose tail is encoded afresh, so other bytes) replaced it under the same key.
         if (beforeRestart) expect(decodeSegmentedRecording(beforeRestart.body, key).events).toEqual(services.replay.getAllEvents(sessionId));
       } finally {
-        if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const engine of engines.splice(0)) await engine.stop();
-        db?.close();
-        services?.dispose();
-        await holding?.close();
-        temp.cleanup();
+        await afterKillTest(child, db, services, temp);
       }
     },
     60_000,
