@@ -184,7 +184,7 @@ export class S3StorageService {
    * metadata (this call's, a new `duration` included, is not applied), so it still matches the
    * manifest and sync_objects sync recorded for it, and the result describes it as stored
    * (key, sizes in its codec, sha256, ETag). A stored recording whose bytes no longer match
-   * is put again, which repairs it. `metadata.candidateId`, when given, must be the
+   * is put again, in the seed's format, so it downloads again. `metadata.candidateId`, when given, must be the
    * session's candidate; `duration` (seconds) defaults to the span of the events.
    */
   async uploadSessionRecording(sessionId: string, events: RecordedEvent[], metadata: Record<string, string | number | boolean> = {}): Promise<UploadResult> {
@@ -210,9 +210,11 @@ export class S3StorageService {
       checkCovers(sessionId, key, stored, list);
       // Already stored: a PUT would only re-encode the same events, and replacing sync's
       // recording would leave its manifest.json and sync_objects naming bytes no longer there.
-      // Kept only when its bytes still hash to its recorded sha256: a damaged one is put again.
-      const kept = keptRecording(sessionId, key, stored, list);
-      if (kept && (await this.holdsBytesHashing(key, kept.sha256))) return kept;
+      // Kept only when its bytes still hash to the sha256 recorded with them: a damaged one is put again.
+      if (keptRecording(sessionId, key, stored, list)) {
+        const kept = await this.keptAsRead(sessionId, key, list);
+        if (kept) return kept;
+      }
     }
 
     const encoded = await encodeRecordingAsync({ sessionId, metadata: bodyMetadata, events: list });
@@ -246,10 +248,18 @@ export class S3StorageService {
     };
   }
 
-  /** True when `key` holds bytes whose sha256 is `sha256` (read back whole). */
-  private async holdsBytesHashing(key: string, sha256: string): Promise<boolean> {
+  /**
+   * The stored recording read back whole, described as kept when it still holds exactly
+   * `events` and its bytes hash to the sha256 recorded with them; null when they do not (a
+   * damaged recording). Judged on what the GET read, not the HEAD before it: sync may have put
+   * the recording again in between (the same events, other bytes), and that one is kept too.
+   */
+  private async keptAsRead(sessionId: string, key: string, events: readonly RecordedEvent[]): Promise<UploadResult | null> {
     const object = await this.deps.store.get(key);
-    return object !== null && sha256Hex(object.body) === sha256;
+    if (!object) return null;
+    checkCovers(sessionId, key, object.info, events);
+    const kept = keptRecording(sessionId, key, object.info, events);
+    return kept && sha256Hex(object.body) === kept.sha256 ? kept : null;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ExponentialBackoff, halfJitterGenerator, handleWhen, retry } from 'cockatiel';
 
 /** The file operations `writeFileWhole` makes: node:fs's, or a test's that fail on purpose. */
 export interface WholeFileOperations {
@@ -27,8 +27,8 @@ const BUSY_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
 
 const renameWhenFree = retry(
   handleWhen((error) => BUSY_CODES.has((error as NodeJS.ErrnoException).code ?? '')),
-  // Four retries (five renames in all), 50 to 400 ms apart: ~0.75 s, with jitter.
-  { maxAttempts: 4, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 800 }) },
+  // Four retries (five renames in all), doubling from 50-100 ms to 400-800 ms (half jitter): ~0.75-1.5 s in all.
+  { maxAttempts: 4, backoff: new ExponentialBackoff({ generator: halfJitterGenerator, initialDelay: 100, maxDelay: 800 }) },
 );
 
 /**

@@ -11,6 +11,8 @@ export function useSyncStatus(client: InterviewLmClient, sessionId: string): Syn
   const [received, setReceived] = useState<{ status: SyncStatus; at: number } | null>(null);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
+    // Another session's status (and countdown) is not this one's.
+    setReceived(null);
     let live = true;
     let heard = false;
     const receive = (status: SyncStatus) => {

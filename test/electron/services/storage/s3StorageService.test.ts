@@ -316,6 +316,38 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
     });
 
+    it('keeps the recording it reads back, not the one it saw first, when it was put again in between (the same events, other bytes)', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const store = track(storeOn(s3));
+      const first = await storageOver(store).uploadSessionRecording(sessionId, events, {});
+      // The same events, gzipped at another level: other bytes, with the sha256 recorded for them.
+      const stored = (await store.get(first.key))!;
+      const other = gzipSync(gunzipSync(stored.body), { level: 1 });
+      const otherMetadata = { ...stored.info.metadata, sha256: sha256Hex(other) };
+      expect(sha256Hex(other)).not.toBe(first.sha256);
+      const puts: string[] = [];
+      let putAgain = true;
+      const racing: ObjectStore = {
+        ...store,
+        head: (key) => store.head(key),
+        list: (prefix) => store.list(prefix),
+        presignGet: (key, seconds) => store.presignGet(key, seconds),
+        put: (key, body, options) => (puts.push(key), store.put(key, body, options)),
+        // Between the HEAD and the GET, the recording is put again, as a restarted close would.
+        get: async (key) => {
+          if (putAgain) {
+            putAgain = false;
+            await store.put(key, other, { contentType: 'application/gzip', metadata: otherMetadata });
+          }
+          return store.get(key);
+        },
+      };
+      const answer = await storageOver(racing).uploadSessionRecording(sessionId, events, {});
+      expect(puts).toEqual([]);
+      expect(answer).toMatchObject({ key: first.key, sha256: sha256Hex(other) });
+      expect(sha256Hex((await store.get(first.key))!.body)).toBe(sha256Hex(other));
+    });
+
     it('accepts the same events again, but not as many events with another hash at the last seq', async () => {
       const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
       const storage = storageOver();
