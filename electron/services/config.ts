@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Durability } from './db/recordingDatabase';
-import { SYNC_SERVER_PAIR_RULE } from './sync/syncServerClient';
 
 /** Limits and tuning of the recorder. */
 export interface RecorderSettings {
@@ -189,6 +188,14 @@ function storageFromEnv(vars: z.output<typeof EnvSchema>): StorageSettings {
   };
 }
 
+/** Why half of the InterviewLM server's URL-and-token pair is refused, in the environment or in the merged settings. */
+export const SYNC_SERVER_PAIR_RULE = 'INTERVIEWLM_API_URL and INTERVIEWLM_API_TOKEN must be set together, or neither';
+
+/** CONFIG_INVALID listing each problem as "VARIABLE: why". */
+export function configInvalid(problems: string[]): AppError {
+  return new AppError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, { problems });
+}
+
 /**
  * Reads and validates the configuration from the environment. A bad value fails at start
  * with an error naming the variable. `defaults.dataDir` is Electron's userData in the shell.
@@ -196,8 +203,7 @@ function storageFromEnv(vars: z.output<typeof EnvSchema>): StorageSettings {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { dataDir?: string } = {}): AppConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new AppError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, { problems });
+    throw configInvalid(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const vars = parsed.data;
   const dataDir = resolve(vars.INTERVIEWLM_DATA_DIR ?? defaults.dataDir ?? defaultDataDir());

@@ -7,7 +7,7 @@ import type { EventInput } from '../../shared/recording/eventTypes';
 import type { BenchResult } from './benchResult';
 import { recordPacedEvents } from './issuePaced';
 import { RawSqliteWriter, readEventRows, synchronousOf, type RecordedEventRow } from './rawSqliteWriter';
-import { formatMs, formatNumber, median, summarize } from './stats';
+import { formatMs, formatNumber, median, pooled, summarize } from './stats';
 import { generateEditorEvents } from './syntheticSession';
 import { withTempDir } from './withTempDir';
 
@@ -164,18 +164,6 @@ async function burstRound(dir: string, warmupEvents: readonly EventInput[], burs
     rawAllRowsPerSecond: (measuredRows.length / rawAllMs) * 1000,
     revisionRows: measuredRows.filter((row) => row.revision !== null).length,
   };
-}
-
-/** The samples of several runs, each without its first `skip` (its warm-up), as one array. */
-function pooled(runs: readonly Float64Array[], skip: number): Float64Array {
-  const kept = runs.map((run) => run.subarray(skip));
-  const all = new Float64Array(kept.reduce((total, run) => total + run.length, 0));
-  let offset = 0;
-  for (const run of kept) {
-    all.set(run, offset);
-    offset += run.length;
-  }
-  return all;
 }
 
 /**

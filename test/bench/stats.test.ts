@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, summarize } from './stats';
+import { median, percentile, pooled, summarize } from './stats';
 
 describe('median', () => {
   it('is the middle value of an odd count, in any order', () => {
@@ -26,5 +26,13 @@ describe('percentile', () => {
     expect(percentile(sorted, 99)).toBe(99);
     expect(percentile(sorted, 100)).toBe(100);
     expect(percentile(sorted, 1)).toBe(1);
+  });
+});
+
+describe('pooled', () => {
+  it('joins the runs in order, each without its first `skip` samples (its warm-up), whatever their lengths', () => {
+    const runs = [Float64Array.of(9, 1, 2), Float64Array.of(9, 3), Float64Array.of(9, 4, 5, 6)];
+    expect(Array.from(pooled(runs, 1))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(pooled([], 1)).toHaveLength(0);
   });
 });

@@ -48,3 +48,15 @@ export function formatNumber(value: number, digits = 0): string {
 export function formatMs(value: number): string {
   return formatNumber(value, value < 10 ? 2 : value < 100 ? 1 : 0);
 }
+
+/** The samples of several runs, each without its first `skip` (its warm-up), as one array. */
+export function pooled(runs: readonly Float64Array[], skip: number): Float64Array {
+  const kept = runs.map((run) => run.subarray(skip));
+  const all = new Float64Array(kept.reduce((total, run) => total + run.length, 0));
+  let offset = 0;
+  for (const run of kept) {
+    all.set(run, offset);
+    offset += run.length;
+  }
+  return all;
+}

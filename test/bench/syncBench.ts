@@ -26,7 +26,7 @@ import {
   decompressColumnarRecording,
   encodeColumnarRecording,
 } from '../../electron/services/storage/columnarRecording';
-import { formatMs, formatNumber, median, summarize } from './stats';
+import { formatMs, formatNumber, median, pooled, summarize } from './stats';
 import { QUESTION_ID, generateEditorEvents, generateSyntheticSession, recordStep, type SessionStep, type SyntheticSession } from './syntheticSession';
 import { TimedObjectStore, type StoreTimings } from './timedObjectStore';
 import { withTempDir } from './withTempDir';
@@ -503,13 +503,8 @@ async function measureP99WithStorageDown(s3: S3rverProcess, options: SyncBenchOp
     }
   }
   const counted = (run: PacedSyncRun) => run.latencies.subarray(warmup);
-  const pooled = (list: readonly PacedSyncRun[]) => {
-    const all = new Float64Array(list.length * (count - warmup));
-    list.forEach((run, index) => all.set(counted(run), index * (count - warmup)));
-    return summarize(all);
-  };
-  const up = pooled(runs.up);
-  const downSummary = pooled(runs.down);
+  const up = summarize(pooled(runs.up.map((run) => run.latencies), warmup));
+  const downSummary = summarize(pooled(runs.down.map((run) => run.latencies), warmup));
   // Beside the pooled figure: each round's own ratio (its two runs seconds apart), so a round
   // that a stall of the shared machine decides shows as such.
   const roundP99 = (run: PacedSyncRun) => summarize(counted(run)).p99;

@@ -32,9 +32,9 @@ import type { SqliteDatabase } from '../db/sqlite';
 import type { Statement } from 'better-sqlite3';
 import type { SessionRow } from '../recording/sessionStore';
 import type { ObjectStore, PutOptions, StoredObjectInfo } from '../storage/objectStore';
-import { isPermissionRefusal } from '../storage/storageErrors';
+import { isPermissionRefusal, isTransientStorageError } from '../storage/storageErrors';
 import { MANIFEST_METADATA_NAME, manifestFromRecordingObject, withEmbeddedManifest } from '../storage/manifestMetadata';
-import { encodeRecording } from '../storage/recordingCodec';
+import { encodeRecording, sha256Hex } from '../storage/recordingCodec';
 import { recordingObjectMetadata } from '../storage/s3StorageService';
 import { assembleSegmentedRecording, type EncodedSegmentedRecording } from '../storage/segmentedRecording';
 import { DEFAULT_SEGMENT_SETTINGS, SegmentSealer, type SegmentSettings } from './segmentSealer';
@@ -146,19 +146,32 @@ function isSessionScoped(error: AppError): boolean {
   return (error.details as { scope?: string } | undefined)?.scope === 'session';
 }
 
+/** A session refused on its own: when it may be tried again, the backoff after that, what it was refused with, and its status then. */
+interface SessionRetry {
+  notBefore: number;
+  backoff: IBackoff<unknown>;
+  state: SyncStatus['state'];
+  message: string;
+  sessionStatus: SessionRow['status'];
+}
+
+/** An ETag as the MD5 it usually is: without S3's quotes, in lower case. */
+function bareEtag(etag: string): string {
+  return etag.replaceAll('"', '').toLowerCase();
+}
+
 /** How the recording storage holds differs from the one put (null: it does not), `manifest` included when the metadata carries it. */
 function differenceFromPut(held: StoredObjectInfo | null, recording: EncodedSegmentedRecording, etag: string | null, manifest: RecordingManifest | null): string | null {
   if (!held) return 'it is missing';
   if (held.size !== recording.bytes.byteLength) return `it has ${held.size} bytes, not ${recording.bytes.byteLength}`;
-  const tag = (value: string) => value.replaceAll('"', '').toLowerCase();
-  if (etag !== null && held.etag !== null && tag(held.etag) !== tag(etag)) return `its ETag is ${held.etag}, not ${etag}`;
+  if (etag !== null && held.etag !== null && bareEtag(held.etag) !== bareEtag(etag)) return `its ETag is ${held.etag}, not ${etag}`;
   if (held.metadata.sha256 !== recording.sha256) return `its metadata gives the sha256 ${held.metadata.sha256 ?? '(none)'}, not ${recording.sha256}`;
   if (manifest && !isDeepStrictEqual(manifestFromRecordingObject(held), manifest)) return 'its metadata does not carry the manifest put with it';
   return null;
 }
 
 function isTransient(error: Error): boolean {
-  if (isAppError(error)) return !PERMANENT_CODES.has(error.code) && (error.details as { transient?: boolean } | undefined)?.transient === true;
+  if (isAppError(error)) return !PERMANENT_CODES.has(error.code) && isTransientStorageError(error);
   return true;
 }
 
@@ -204,13 +217,9 @@ export class SyncEngine {
   /** When the circuit last opened (the breaker's own clock): an offline status counts down to its half-open probe. */
   private breakerOpenedAt: number | null = null;
   /**
-   * Sessions refused on their own: when each may be tried again, the backoff after that, what
-   * it was refused with, and its status then (a session closed since is tried at once).
+   * Sessions refused on their own, by id (a session closed since is tried at once).
    */
-  private readonly sessionRetries = new Map<
-    string,
-    { notBefore: number; backoff: IBackoff<unknown>; state: SyncStatus['state']; message: string; sessionStatus: SessionRow['status'] }
-  >();
+  private readonly sessionRetries = new Map<string, SessionRetry>();
   private readonly lastChunkAt = new Map<string, number>();
   /** The state last reported per session. */
   private readonly lastState = new Map<string, SyncStatus['state']>();
@@ -393,11 +402,11 @@ export class SyncEngine {
   }
 
   /**
-   * For a session refused on its own whose next try is not due yet, the state and message it
-   * was refused with. Not once it has closed since (its final upload is a new request), nor
-   * past its wait should the clock go back.
+   * For a session refused on its own whose next try is not due yet, its retry (the state and
+   * message it was refused with, and when it is due). Not once it has closed since (its final
+   * upload is a new request), nor past its wait should the clock go back.
    */
-  private dueLater(session: SessionRow): { state: SyncStatus['state']; message: string } | null {
+  private dueLater(session: SessionRow): SessionRetry | null {
     const retry = this.sessionRetries.get(session.id);
     if (!retry || retry.sessionStatus !== session.status) return null;
     const waitMs = retry.notBefore - this.now();
@@ -638,7 +647,7 @@ export class SyncEngine {
   private async putManifest(session: SessionRow, prefix: string, manifest: RecordingManifest): Promise<void> {
     const body = new TextEncoder().encode(JSON.stringify(manifest));
     // Its sha256 in its metadata, as every object the worker stores carries one.
-    const sha256 = createHash('sha256').update(body).digest('hex');
+    const sha256 = sha256Hex(body);
     await this.putVerified(manifestKey(prefix), body, { contentType: 'application/json', metadata: { sessionid: session.id, headhash: manifest.headHash, sha256 }, sha256 });
   }
 
@@ -662,7 +671,7 @@ export class SyncEngine {
       // setImmediate), while storage handles it: the comparison waits for its answer anyway.
       expected ??= await new Promise<string>((resolve) => setImmediate(() => resolve(md5Of())));
       const { etag, etagIsMd5 = true } = await answer;
-      const stored = etag?.replaceAll('"', '').toLowerCase() ?? null;
+      const stored = etag === null ? null : bareEtag(etag);
       if (etagIsMd5 && stored !== null && /^[0-9a-f]{32}$/.test(stored) && stored !== expected) {
         if (md5 !== undefined && md5Of() === stored) {
           throw new AppError('STORAGE_FAILED', `The MD5 kept for ${JSON.stringify(key)} (${md5}) is not that of its bytes (${stored}).`, { transient: false, key, digestMismatch: true });
@@ -820,7 +829,7 @@ export class SyncEngine {
    * while the circuit is open, its half-open probe; otherwise the next pass.
    */
   private retryInMs(session: SessionRow): number {
-    const scheduled = this.dueLater(session) && this.sessionRetries.get(session.id);
+    const scheduled = this.dueLater(session);
     if (scheduled) return Math.round(scheduled.notBefore - this.now());
     if (this.breaker.state === CircuitState.Open && this.breakerOpenedAt !== null) {
       return Math.round(Math.max(this.settings.pollIntervalMs, this.breakerOpenedAt + this.settings.halfOpenAfterMs - Date.now()));

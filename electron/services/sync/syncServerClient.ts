@@ -13,7 +13,7 @@ import {
   type UploadObject,
 } from '../../../shared/sync/syncServerContract';
 import { describeIssues, parseOrThrow, type ValidationIssue } from '../../../shared/validation';
-import type { StorageSettings } from '../config';
+import { SYNC_SERVER_PAIR_RULE, configInvalid, type StorageSettings } from '../config';
 
 /** How to reach the InterviewLM server. Plain data, so it can cross into the sync worker. */
 export interface SyncServerClientOptions {
@@ -31,9 +31,6 @@ export interface SyncServerClientDeps {
   now?: () => number;
 }
 
-/** Why half of the InterviewLM server's URL-and-token pair is refused, in the environment or in the merged settings. */
-export const SYNC_SERVER_PAIR_RULE = 'INTERVIEWLM_API_URL and INTERVIEWLM_API_TOKEN must be set together, or neither';
-
 /**
  * The client options for the effective storage settings (environment and saved settings
  * merged), or null with neither an API URL nor a token (then the app signs its own requests
@@ -44,8 +41,7 @@ export function syncServerOptionsFrom(settings: StorageSettings): SyncServerClie
   if (!settings.apiUrl && !settings.apiToken) return null;
   if (!settings.apiUrl || !settings.apiToken) {
     const missing = settings.apiUrl ? 'INTERVIEWLM_API_TOKEN' : 'INTERVIEWLM_API_URL';
-    const problems = [`${missing}: ${SYNC_SERVER_PAIR_RULE}`];
-    throw new AppError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}`, { problems });
+    throw configInvalid([`${missing}: ${SYNC_SERVER_PAIR_RULE}`]);
   }
   return { apiUrl: settings.apiUrl, token: settings.apiToken };
 }

@@ -226,15 +226,20 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
     });
 
-    it('refuses part of the complete recording sync stored, by the manifest in its metadata', async () => {
-      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
-      const store = track(storeOn(s3));
+    /** One pass of a sync engine on its own connection, as the worker runs it: the closed session's recording goes to `store`. */
+    async function syncedBySyncEngine(store: S3ObjectStore): Promise<void> {
       const engineDb = openSqlite(app.config.databasePath);
       try {
         await new SyncEngine({ db: engineDb, store, now: () => clock.now }).syncNow();
       } finally {
         engineDb.close();
       }
+    }
+
+    it('refuses part of the complete recording sync stored, by the manifest in its metadata', async () => {
+      const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
+      const store = track(storeOn(s3));
+      await syncedBySyncEngine(store);
       const storage = storageOver(store);
       const { key } = await storage.getStorageStats(sessionId);
       const synced = (await store.head(key))!;
@@ -250,39 +255,34 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
     it('keeps the recording sync stored when given the same events: no PUT, the bytes still match manifest.json and sync_objects, and it answers the stored stats', async () => {
       const { sessionId, events } = await recordRealisticSession(app.services, clock, { targetEvents: 300 });
       const store = track(storeOn(s3));
-      const engineDb = openSqlite(app.config.databasePath);
-      try {
-        await new SyncEngine({ db: engineDb, store, now: () => clock.now }).syncNow();
-        const { key } = await storageOver(store).getStorageStats(sessionId);
-        const synced = (await store.get(key))!;
-        expect(synced.info.metadata.codec).toBe(SEGMENTED_RECORDING_CODEC);
-        const manifestAt = manifestKey(key.slice(0, -'recording'.length));
-        const manifestOf = async () => JSON.parse(new TextDecoder().decode((await store.get(manifestAt))!.body)) as RecordingManifest;
-        const row = () => engineDb.prepare<[string, string], { sha256: string; etag: string | null }>('SELECT sha256, etag FROM sync_objects WHERE session_id = ? AND key = ?').get(sessionId, key)!;
-        expect((await manifestOf()).objects[0]).toMatchObject({ key, sha256: sha256Hex(synced.body), codec: SEGMENTED_RECORDING_CODEC });
-        expect(row().sha256).toBe(sha256Hex(synced.body));
+      await syncedBySyncEngine(store);
+      const { key } = await storageOver(store).getStorageStats(sessionId);
+      const synced = (await store.get(key))!;
+      expect(synced.info.metadata.codec).toBe(SEGMENTED_RECORDING_CODEC);
+      const manifestAt = manifestKey(key.slice(0, -'recording'.length));
+      const manifestOf = async () => JSON.parse(new TextDecoder().decode((await store.get(manifestAt))!.body)) as RecordingManifest;
+      const row = () => app.services.database.db.prepare<[string, string], { sha256: string; etag: string | null }>('SELECT sha256, etag FROM sync_objects WHERE session_id = ? AND key = ?').get(sessionId, key)!;
+      expect((await manifestOf()).objects[0]).toMatchObject({ key, sha256: sha256Hex(synced.body), codec: SEGMENTED_RECORDING_CODEC });
+      expect(row().sha256).toBe(sha256Hex(synced.body));
 
-        const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
-        proxy.resetStats();
-        clock.now += 60_000;
-        const uploaded = await storage.uploadSessionRecording(sessionId, events, { candidateId: 'cand_123', duration: '1800' });
+      const storage = storageOver(track(storeOn(s3, { endpoint: proxy.endpoint })));
+      proxy.resetStats();
+      clock.now += 60_000;
+      const uploaded = await storage.uploadSessionRecording(sessionId, events, { candidateId: 'cand_123', duration: '1800' });
 
-        expect(proxy.log.filter((entry) => entry.method === 'PUT')).toStrictEqual([]);
-        const after = (await store.get(key))!;
-        expect(Buffer.from(after.body).equals(Buffer.from(synced.body))).toBe(true);
-        expect(after.info.etag).toBe(synced.info.etag);
-        expect(after.info.metadata).toStrictEqual(synced.info.metadata);
-        expect((await manifestOf()).objects[0]!.sha256).toBe(sha256Hex(after.body));
-        expect(row()).toStrictEqual({ sha256: sha256Hex(after.body), etag: after.info.etag });
+      expect(proxy.log.filter((entry) => entry.method === 'PUT')).toStrictEqual([]);
+      const after = (await store.get(key))!;
+      expect(Buffer.from(after.body).equals(Buffer.from(synced.body))).toBe(true);
+      expect(after.info.etag).toBe(synced.info.etag);
+      expect(after.info.metadata).toStrictEqual(synced.info.metadata);
+      expect((await manifestOf()).objects[0]!.sha256).toBe(sha256Hex(after.body));
+      expect(row()).toStrictEqual({ sha256: sha256Hex(after.body), etag: after.info.etag });
 
-        const size = Number(synced.info.metadata.size);
-        expect(uploaded).toStrictEqual({ key, size, compressedSize: synced.body.byteLength, compressionRatio: size / synced.body.byteLength, sha256: sha256Hex(synced.body), etag: synced.info.etag });
-        const stats = await storage.getStorageStats(sessionId);
-        expect({ size: stats.size, compressedSize: stats.compressedSize, sha256: stats.sha256 }).toStrictEqual({ size: uploaded.size, compressedSize: uploaded.compressedSize, sha256: uploaded.sha256 });
-        expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
-      } finally {
-        engineDb.close();
-      }
+      const size = Number(synced.info.metadata.size);
+      expect(uploaded).toStrictEqual({ key, size, compressedSize: synced.body.byteLength, compressionRatio: size / synced.body.byteLength, sha256: sha256Hex(synced.body), etag: synced.info.etag });
+      const stats = await storage.getStorageStats(sessionId);
+      expect({ size: stats.size, compressedSize: stats.compressedSize, sha256: stats.sha256 }).toStrictEqual({ size: uploaded.size, compressedSize: uploaded.compressedSize, sha256: uploaded.sha256 });
+      expect(hashesOf((await storage.downloadSessionRecording(sessionId)).events)).toStrictEqual(hashesOf(events));
     });
 
     it('puts once when given the same events twice, and answers both calls alike', async () => {
@@ -328,7 +328,6 @@ describe('S3StorageService against a real S3 server (s3rver on loopback)', () =>
       const puts: string[] = [];
       let putAgain = true;
       const racing: ObjectStore = {
-        ...store,
         head: (key) => store.head(key),
         list: (prefix) => store.list(prefix),
         presignGet: (key, seconds) => store.presignGet(key, seconds),

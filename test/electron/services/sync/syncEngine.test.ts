@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
+import { sha256Hex } from '../../../../electron/services/storage/recordingCodec';
 import { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { decodeSegmentedRecording, segmentRangesOf } from '../../../../electron/services/storage/segmentedRecording';
 import { SyncEngine, type SyncObjectStore, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
@@ -327,7 +327,7 @@ describe('SyncEngine against a real S3-compatible server', () => {
     // Every object stored carries the sha256 of its bytes.
     for (const key of [recordingKey(prefix), manifestKey(prefix)]) {
       const object = (await store.get(key))!;
-      expect(object.info.metadata.sha256, key).toBe(createHash('sha256').update(object.body).digest('hex'));
+      expect(object.info.metadata.sha256, key).toBe(sha256Hex(object.body));
     }
   });
 

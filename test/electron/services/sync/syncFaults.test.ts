@@ -7,9 +7,8 @@ import { createServices, type Services } from '../../../../electron/services/con
 import { openSqlite, type SqliteDatabase } from '../../../../electron/services/db/sqlite';
 import type { S3ObjectStore } from '../../../../electron/services/storage/s3ObjectStore';
 import { decodeSegmentedRecording } from '../../../../electron/services/storage/segmentedRecording';
-import { PresignedObjectStore } from '../../../../electron/services/storage/presignedObjectStore';
 import { SyncEngine, type SyncSettings } from '../../../../electron/services/sync/syncEngine';
-import { SyncServerClient, syncServerOptionsFrom } from '../../../../electron/services/sync/syncServerClient';
+import { syncEndpointsFor, syncTargetFrom } from '../../../../electron/services/sync/syncTarget';
 import type { EventInput } from '../../../../shared/recording/eventTypes';
 import { recordingKey, sessionPrefix } from '../../../../shared/storage/recordingObjects';
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
@@ -143,12 +142,12 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     env.cleanup();
   });
 
-  /** An engine whose every request goes through the proxy (to `bucket`, by default the real one). */
-  function engine(options: { settings?: Partial<SyncSettings>; bucket?: string; now?: () => number } = {}): SyncEngine {
+  /** An engine whose every request goes through the proxy (to `bucket`, by default the real one), on `db` (by default the test's). */
+  function engine(options: { settings?: Partial<SyncSettings>; bucket?: string; now?: () => number; db?: SqliteDatabase } = {}): SyncEngine {
     const store = storeOn(s3, { endpoint: proxy.endpoint, ...(options.bucket ? { bucket: options.bucket } : {}) });
     stores.push(store);
     const created = new SyncEngine({
-      db: engineDb,
+      db: options.db ?? engineDb,
       store,
       settings: { ...FAST, ...options.settings },
       ...(options.now ? { now: options.now } : {}),
@@ -257,9 +256,10 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
     try {
       await proxy.setMode({ kind: 'flaky', failureRate: 0.3, failures: ['503', 'reset'] });
       await apiProxy.setMode({ kind: 'flaky', failureRate: 0.3, failures: ['503', 'reset'] });
+      // Wired as the app wires a laptop that has only the API URL and the token.
       const laptop = loadConfig({ INTERVIEWLM_API_URL: apiProxy.endpoint, INTERVIEWLM_API_TOKEN: 'tok_flaky' }, { dataDir: env.config.dataDir }).storage;
-      const client = new SyncServerClient(syncServerOptionsFrom(laptop)!);
-      const sync = new SyncEngine({ db: engineDb, store: new PresignedObjectStore({ issuer: client }), server: client, settings: FAST, onStatus: (status) => statuses.push(status) });
+      const { store, server: reconciler } = syncEndpointsFor(syncTargetFrom(laptop)!);
+      const sync = new SyncEngine({ db: engineDb, store, server: reconciler, settings: FAST, onStatus: (status) => statuses.push(status) });
       engines.push(sync);
       sync.start();
       const { id } = await sessions().createSession('cand_flaky_laptop');
@@ -345,10 +345,7 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
       expect((await services.sessions.listInterruptedSessions()).map((session) => session.id)).toEqual([sessionId]);
       await proxy.setMode({ kind: 'pass-through' });
       proxy.resetStats();
-      const store = storeOn(s3, { endpoint: proxy.endpoint });
-      stores.push(store);
-      const restarted = new SyncEngine({ db, store, settings });
-      engines.push(restarted);
+      const restarted = engine({ db, settings });
       await restarted.syncNow();
       const chunkPuts = proxy.log.filter(isChunkPut).map((entry) => entry.url);
       expect(chunkPuts.length).toBeGreaterThan(0);
@@ -410,11 +407,7 @@ describe('sync under faults: the engine against real s3rver behind a fault-injec
 
         await proxy.setMode({ kind: 'pass-through' });
         const restartedAt = proxy.log.length;
-        const store = storeOn(s3, { endpoint: proxy.endpoint });
-        stores.push(store);
-        const restarted = new SyncEngine({ db, store, settings });
-        engines.push(restarted);
-        await restarted.syncNow();
+        await engine({ db, settings }).syncNow();
         expect(db.prepare<[string], { sync_state: string }>('SELECT sync_state FROM sessions WHERE id = ?').get(sessionId)!.sync_state).toBe('SYNCED');
         // No chunk again: the recording (once; again if storage had it already, to the same key) and the manifest, then the chunks removed.
         const puts = proxy.log.slice(restartedAt).filter((entry) => entry.method === 'PUT');

@@ -16,6 +16,7 @@ import { SyncService } from '../../../../electron/services/sync/syncService';
 import { startReferenceSyncServer } from '../../../helpers/referenceSyncServer';
 import { startLocalS3, storeOn, type LocalS3 } from '../../../helpers/s3rverServer';
 import { makeTempDir } from '../../../helpers/tempServices';
+import { waitFor } from '../../../helpers/waitFor';
 
 async function recordEdits(services: Services, edits: number): Promise<string> {
   const { id } = await services.sessions.createSession('cand_usb');
@@ -30,16 +31,6 @@ async function recordAndClose(services: Services, edits: number): Promise<string
   const id = await recordEdits(services, edits);
   await services.sessions.closeSession(id, 'COMPLETED');
   return id;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('sync, as the app wires it', () => {

@@ -6,20 +6,11 @@ import { WorkerSyncRunner, type SyncWorkerEntry, type WorkerRestartSettings } fr
 import type { SyncStatus } from '../../../../shared/sync/syncStatus';
 import type { CrashingSyncWorkerData } from '../../../fixtures/crashingSyncWorker';
 import { makeTempDir } from '../../../helpers/tempServices';
+import { waitFor } from '../../../helpers/waitFor';
 
 /** The fixture worker, run from its TypeScript source as the app's own worker is under vitest. */
 const CRASHING_WORKER: SyncWorkerEntry = { url: new URL('../../../fixtures/crashingSyncWorker.ts', import.meta.url), typescript: true };
 const SESSION = 'ses_crashing';
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('WorkerSyncRunner, when its worker thread crashes', () => {
   const temp = makeTempDir();
